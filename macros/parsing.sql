@@ -1,0 +1,58 @@
+{#- Parsing helpers for staging. DuckDB-specific syntax stays behind adapter dispatch
+    so the models can move to another warehouse by adding an implementation. -#}
+
+{#- ISO-8601 / RFC 3339 text to a UTC timestamp; null when it does not parse.
+    Text without an offset is read as UTC (the profile sets TimeZone=UTC). -#}
+{% macro parse_timestamp_utc(text) -%}
+    {{ return(adapter.dispatch('parse_timestamp_utc')(text)) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_timestamp_utc(text) -%}
+    timezone('UTC', try_cast(nullif(trim({{ text }}), '') as timestamptz))
+{%- endmacro %}
+
+{#- True when a timestamp text carries an offset (Z or +hh:mm). -#}
+{% macro has_utc_offset(text) -%}
+    {{ return(adapter.dispatch('has_utc_offset')(text)) }}
+{%- endmacro %}
+
+{% macro duckdb__has_utc_offset(text) -%}
+    regexp_matches(trim({{ text }}), '([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$')
+{%- endmacro %}
+
+{#- Text to DECIMAL(38, 9); null when it is not a number. Numbers given as strings count. -#}
+{% macro parse_decimal(text) -%}
+    {{ return(adapter.dispatch('parse_decimal')(text)) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_decimal(text) -%}
+    try_cast(nullif(trim({{ text }}), '') as decimal(38, 9))
+{%- endmacro %}
+
+{#- A JSON object's member as text (strings unquoted, numbers as written). -#}
+{% macro json_text(json_column, key) -%}
+    {{ return(adapter.dispatch('json_text')(json_column, key)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_text(json_column, key) -%}
+    json_extract_string({{ json_column }}, '$."{{ key }}"')
+{%- endmacro %}
+
+{#- A JSON text as a JSON value, null when it is not valid JSON. -#}
+{% macro try_json(text) -%}
+    {{ return(adapter.dispatch('try_json')(text)) }}
+{%- endmacro %}
+
+{% macro duckdb__try_json(text) -%}
+    case when json_valid({{ text }}) then json({{ text }}) end
+{%- endmacro %}
+
+{#- The JSON type of a value: OBJECT, ARRAY, VARCHAR, ... -#}
+{% macro json_kind(json_column) -%}
+    json_type({{ json_column }})
+{%- endmacro %}
+
+{#- A stable hash of a record's content, used to tell exact from conflicting duplicates. -#}
+{% macro content_hash(json_column) -%}
+    md5(cast({{ json_column }} as {{ dbt.type_string() }}))
+{%- endmacro %}

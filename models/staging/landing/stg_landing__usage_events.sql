@@ -1,0 +1,61 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('metric_catalog') }}
+
+{#- One row per usage-event record read from usage_events/, parsed and typed, with
+    its record-level problem (null when the record is well-formed). Incremental:
+    each run parses only the loads it has not seen. -#}
+
+{%- set incremental_filter -%}
+    {% if is_incremental() %}
+        where load_id > (select coalesce(max(load_id), 0) from {{ this }})
+    {% endif %}
+{%- endset %}
+
+{{ cloudevents_envelope(source('landing', 'usage_events'), incremental_filter) }},
+
+checked as (
+    select
+        envelope_checked.*,
+        case
+            when envelope_checked.envelope_problem is not null then envelope_checked.envelope_problem
+            when envelope_checked.event_type not in {{ usage_event_types_sql() }} then 'unknown_event_type'
+            else {{ usage_value_problem('envelope_checked.event_type', 'envelope_checked.data_json') }}
+        end as quarantine_reason,
+        case
+            when envelope_checked.envelope_problem is not null then envelope_checked.envelope_problem_detail
+            when envelope_checked.event_type not in {{ usage_event_types_sql() }}
+                then 'type = ' || envelope_checked.event_type
+            else {{ usage_value_problem_detail('envelope_checked.event_type', 'envelope_checked.data_json') }}
+        end as quarantine_detail
+    from envelope_checked
+),
+
+final as (
+    select
+        file_hash,
+        file_path,
+        record_number,
+        ingested_at,
+        load_id,
+        raw_record,
+        event_source,
+        event_id,
+        event_type,
+        customer_id,
+        event_at,
+        has_timestamp_offset,
+        data_json,
+        content_hash,
+        quarantine_reason,
+        quarantine_detail
+    from checked
+)
+
+select * from final
