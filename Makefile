@@ -1,0 +1,58 @@
+# The README's commands. Only Python 3.11, make and git are needed: uv is installed
+# into .tools/ from PyPI, then the environment in .venv/ comes from uv.lock.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+LANDING ?= data/landing
+WAREHOUSE ?= $(CURDIR)/warehouse/usage_billing.duckdb
+# The sample ends on 2026-10-31: a fixed as-of after it makes the demo repeatable.
+DEMO_AS_OF ?= 2026-11-03T00:00:00Z
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DO_NOT_TRACK := 1
+export USAGE_BILLING_WAREHOUSE := $(WAREHOUSE)
+export USAGE_BILLING_LANDING_DIR := $(abspath $(LANDING))
+
+.PHONY: env demo test ui lint docs bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+env: $(VENV)/.synced
+
+demo: env
+	$(BIN)/usage-billing generate --out $(LANDING)
+	$(BIN)/usage-billing run --landing $(LANDING) --warehouse $(WAREHOUSE) --as-of $(DEMO_AS_OF)
+
+test: env
+	$(BIN)/ruff check orchestration expectations tests benchmarks
+	$(BIN)/ruff format --check orchestration expectations tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: env
+	$(BIN)/ruff check orchestration expectations tests benchmarks
+	$(BIN)/python -m pytest tests/test_sql_lint.py
+
+$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp orchestration/dagster.yaml $@
+
+ui: env $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+docs: env
+	$(BIN)/dbt docs generate --profiles-dir . --static
+
+bench: env
+	$(BIN)/python benchmarks/bench_generate.py --out /tmp/usage-billing-bench --events-per-day 10
+
+clean:
+	rm -rf target logs .dagster_home warehouse
