@@ -65,6 +65,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    """Load new landing files into raw.* only (for analytics engineers running dbt directly)."""
+    import duckdb
+
+    from orchestration.lib.ingest import ingest
+
+    _configure_environment(args)
+    warehouse = Path(os.environ[settings.WAREHOUSE_ENV])
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse))
+    try:
+        summary = ingest(con, Path(os.environ[settings.LANDING_ENV]), settings.parse_as_of(args.as_of))
+    finally:
+        con.close()
+    print(
+        f"{summary.files_seen} files seen, {len(summary.new_files)} new, "
+        f"{summary.rows_read} records read, {len(summary.unreadable)} unreadable"
+    )
+    for result in summary.unreadable:
+        print(f"  UNREADABLE {result.file_path}: {result.error_message}")
+    return 0
+
+
 def _cmd_summary(args: argparse.Namespace) -> int:
     from orchestration.lib.summary import read_summary
 
@@ -97,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-refresh", action="store_true", help="rebuild dbt models (protected ledgers are kept)"
     )
     run.set_defaults(func=_cmd_run)
+
+    ingest = commands.add_parser("ingest", help="only load new landing files into the raw schema")
+    ingest.add_argument("--landing", default=str(settings.landing_dir()))
+    ingest.add_argument("--warehouse", default=str(settings.warehouse_path()))
+    ingest.add_argument("--as-of", default=os.environ.get(settings.AS_OF_ENV))
+    ingest.set_defaults(func=_cmd_ingest)
 
     summary = commands.add_parser("summary", help="print the summary of a warehouse")
     summary.add_argument("--warehouse", default=str(settings.warehouse_path()))

@@ -139,3 +139,25 @@ def basic_landing(root: Path, plan_id: str = "explorer") -> Path:
         [subscription_event("se1", "c1", "created", "2026-01-01T00:00:00Z", plan_id)],
     )
     return root
+
+
+def write_requests(path: Path, customer_id: str, batches: list[tuple[str, int]], prefix: str) -> Path:
+    """Write `count` api.request events at `time` for each (time, count), as compact JSONL.
+
+    Used for the volumes soft and hard limits need (hundreds of thousands of events)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    number = 0
+    with path.open("w", encoding="utf-8") as handle:
+        for time, count in batches:
+            head = (
+                '{"specversion":"1.0","source":"//test","type":"api.request","subject":"'
+                + customer_id
+                + '","time":"'
+                + time
+                + '","data":{"endpoint":"/v1/a","status_code":200},"id":"'
+                + prefix
+            )
+            lines = [f'{head}{number + offset}"}}\n' for offset in range(count)]
+            handle.write("".join(lines))
+            number += count
+    return path
