@@ -29,7 +29,8 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 env: $(VENV)/.synced
 
 demo: env
-	$(BIN)/usage-billing generate --out $(LANDING)
+	@# the sample is deterministic: generate it once, re-runs reuse the same bytes
+	test -f $(LANDING)/_generator_summary.json || $(BIN)/usage-billing generate --out $(LANDING) --overwrite
 	$(BIN)/usage-billing run --landing $(LANDING) --warehouse $(WAREHOUSE) --as-of $(DEMO_AS_OF)
 
 test: env

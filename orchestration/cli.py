@@ -22,6 +22,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         events_per_day=args.events_per_day,
         corrupt_file=args.corrupt_file,
+        overwrite=args.overwrite,
     )
     print(summary.to_text())
     print(f"written to {Path(args.out).resolve()} in {time.monotonic() - started:.1f} s")
@@ -76,7 +77,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse))
     try:
-        summary = ingest(con, Path(os.environ[settings.LANDING_ENV]), settings.parse_as_of(args.as_of))
+        summary = ingest(
+            con, Path(os.environ[settings.LANDING_ENV]), settings.parse_as_of(args.as_of)
+        )
     finally:
         con.close()
     print(
@@ -99,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usage-billing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    generate = commands.add_parser("generate", help="write a deterministic sample landing directory")
+    generate = commands.add_parser(
+        "generate", help="write a deterministic sample landing directory"
+    )
     generate.add_argument("--out", required=True, help="landing directory to write")
     generate.add_argument("--customers", type=int, default=120)
     generate.add_argument("--months", type=int, default=22)
@@ -108,16 +113,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--events-per-day", type=float, default=1.0, help="multiplier on the default usage volume"
     )
     generate.add_argument(
-        "--corrupt-file", action="store_true", help="also write one unreadable file (blocks finalization)"
+        "--corrupt-file",
+        action="store_true",
+        help="also write one unreadable file (blocks finalization)",
+    )
+    generate.add_argument(
+        "--overwrite", action="store_true", help="empty the contract folders of --out first"
     )
     generate.set_defaults(func=_cmd_generate)
 
     run = commands.add_parser("run", help="run the Dagster job in process on a landing directory")
     run.add_argument("--landing", default=str(settings.landing_dir()))
     run.add_argument("--warehouse", default=str(settings.warehouse_path()))
-    run.add_argument("--as-of", default=os.environ.get(settings.AS_OF_ENV), help="processing time (default now)")
     run.add_argument(
-        "--full-refresh", action="store_true", help="rebuild dbt models (protected ledgers are kept)"
+        "--as-of", default=os.environ.get(settings.AS_OF_ENV), help="processing time (default now)"
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild dbt models (protected ledgers are kept)",
     )
     run.set_defaults(func=_cmd_run)
 

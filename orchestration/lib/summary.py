@@ -40,7 +40,9 @@ class RunSummary:
                 f"  warning: {self.timestamps_without_offset} timestamps had no offset and were read as UTC"
             )
         if self.unreadable_files:
-            lines.append(f"  UNREADABLE FILES ({len(self.unreadable_files)}), invoice finalization blocked:")
+            lines.append(
+                f"  UNREADABLE FILES ({len(self.unreadable_files)}), invoice finalization blocked:"
+            )
             for path, error in self.unreadable_files:
                 lines.append(f"    {path}: {error}")
         for title, section in self.extra_sections:
@@ -78,9 +80,12 @@ def read_summary(warehouse: Path) -> RunSummary:
                    coalesce(sum(records_read), 0)
                from marts.fct_landing_files"""
         ).fetchone()
-        summary.files_seen, summary.files_loaded, summary.files_duplicate_content, summary.records_read = (
-            int(value or 0) for value in files
-        )
+        (
+            summary.files_seen,
+            summary.files_loaded,
+            summary.files_duplicate_content,
+            summary.records_read,
+        ) = (int(value or 0) for value in files)
         summary.unreadable_files = con.execute(
             """select file_path, error_message from marts.fct_landing_files
                where file_status = 'unreadable' and is_present order by file_path"""
@@ -88,7 +93,9 @@ def read_summary(warehouse: Path) -> RunSummary:
         summary.exact_duplicates = _scalar(
             con, "select coalesce(sum(records_duplicate), 0) from marts.fct_landing_files"
         )
-        summary.usage_events_staged = _scalar(con, "select count(*) from intermediate.int_usage_events")
+        summary.usage_events_staged = _scalar(
+            con, "select count(*) from intermediate.int_usage_events"
+        )
         summary.records_quarantined = dict(
             con.execute(
                 """select reason_code, count(*) from marts.fct_quarantined_records
@@ -103,6 +110,21 @@ def read_summary(warehouse: Path) -> RunSummary:
             "select count(*) from staging.stg_landing__usage_events "
             "where quarantine_reason is null and not has_timestamp_offset",
         )
+        if _table_exists(con, "marts", "fct_invoices"):
+            rows = con.execute(
+                """select status, currency, count(*), sum(total_amount)
+                   from marts.fct_invoices group by status, currency order by status, currency"""
+            ).fetchall()
+            summary.extra_sections.append(
+                (
+                    "invoices by status and currency:",
+                    [
+                        f"{status:<10}{currency}  {count:>6} invoices  {total:>14,.2f}"
+                        for status, currency, count, total in rows
+                    ]
+                    or ["none issued yet"],
+                )
+            )
     finally:
         con.close()
     return summary
