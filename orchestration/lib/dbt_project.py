@@ -20,10 +20,10 @@ def _newest_source_mtime() -> float:
     newest = 0.0
     for name in _WATCHED:
         path = DBT_PROJECT_DIR / name
-        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
-        for file in files:
-            if file.is_file():
-                newest = max(newest, file.stat().st_mtime)
+        # directories too: moving a file in or out keeps its own mtime but not its folder's
+        entries = [path] if path.is_file() else [path, *path.rglob("*")] if path.exists() else []
+        for entry in entries:
+            newest = max(newest, entry.stat().st_mtime)
     return newest
 
 
