@@ -1,22 +1,22 @@
-"""The Dagster code location `orchestration`: a thin entry point."""
+"""The Dagster code location `orchestration`: a thin entry point.
 
-from __future__ import annotations
+Everything under `orchestration/defs/` (one folder per concern: ingestion, transform,
+jobs, resources, ...) is collected by `load_from_defs_folder`, so adding an asset,
+check, schedule or sensor never means editing this file.
+"""
+
+import functools
+from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.ingestion.assets import landing_files
-from orchestration.defs.jobs.jobs import usage_billing_job
-from orchestration.defs.transform.dbt_assets import dbt_models
-from orchestration.lib.dbt_project import dbt_resource
-from orchestration.lib.resources import WarehouseResource
+
+@functools.cache
+def load() -> dg.Definitions:
+    """The code location's definitions, built once per process."""
+    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
 
 
-def build_definitions() -> dg.Definitions:
-    return dg.Definitions(
-        assets=[landing_files, dbt_models],
-        jobs=[usage_billing_job],
-        resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
-    )
-
-
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return load()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.definitions import defs
+from orchestration.definitions import load
+
+defs = load()
 
 
 def test_definitions_load_with_the_shared_job():

@@ -26,7 +26,11 @@ class WarehouseResource(dg.ConfigurableResource):
     as_of: str = ""
 
     def warehouse(self) -> Path:
-        path = Path(self.warehouse_path).resolve() if self.warehouse_path else settings.warehouse_path()
+        path = (
+            Path(self.warehouse_path).resolve()
+            if self.warehouse_path
+            else settings.warehouse_path()
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 

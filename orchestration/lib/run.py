@@ -37,20 +37,26 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
 
 
 def run_job(landing: Path, warehouse: Path, as_of: str, full_refresh: bool = False) -> JobOutcome:
-    from orchestration.definitions import defs
+    from orchestration.definitions import load
 
-    job = defs.resolve_job_def("usage_billing_job")
+    job = load().resolve_job_def("usage_billing_job")
     run_config = {
         "resources": {
             "warehouse": {
-                "config": {"warehouse_path": str(warehouse), "landing_dir": str(landing), "as_of": as_of}
+                "config": {
+                    "warehouse_path": str(warehouse),
+                    "landing_dir": str(landing),
+                    "as_of": as_of,
+                }
             }
         },
         "ops": {"dbt_models": {"config": {"full_refresh": full_refresh}}},
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }
     with _instance() as instance:
-        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )
     if result.success:
         return JobOutcome(True, "ok", result.run_id)
     return JobOutcome(False, _failure_message(result), result.run_id)

@@ -1,12 +1,17 @@
 """Ingestion: the landing directory becomes the warehouse's `raw` tables."""
 
-
 import dagster as dg
 
 from orchestration.lib.ingest import SOURCES, ingest
 from orchestration.lib.resources import WarehouseResource
 
-RAW_TABLES = ["landing_loads", "landing_files", "landing_file_paths", "landing_files_present", *SOURCES]
+RAW_TABLES = [
+    "landing_loads",
+    "landing_files",
+    "landing_file_paths",
+    "landing_files_present",
+    *SOURCES,
+]
 DUCKDB_POOL = "duckdb_writer"
 
 
@@ -56,7 +61,8 @@ def landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                     "files_seen": summary.files_seen,
                     "files_new": len(new_files),
                     "files_unreadable": len(summary.unreadable),
-                    "unreadable_files": ", ".join(r.file_path for r in summary.unreadable) or "none",
+                    "unreadable_files": ", ".join(r.file_path for r in summary.unreadable)
+                    or "none",
                     "records_read": summary.rows_read,
                 }
             )

@@ -1,6 +1,5 @@
 """All dbt models, seeds and snapshots as Dagster assets; dbt tests as asset checks."""
 
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,7 +50,9 @@ def dbt_models(
     # The profile and the as_of() macro read these environment variables; passing them
     # as --vars instead would make dbt re-parse the project on every run.
     env = warehouse.export_environment(context)
-    context.log.info(f"dbt build on {env['USAGE_BILLING_WAREHOUSE']} as of {env['USAGE_BILLING_AS_OF']}")
+    context.log.info(
+        f"dbt build on {env['USAGE_BILLING_WAREHOUSE']} as of {env['USAGE_BILLING_AS_OF']}"
+    )
     # dbt unit tests check model logic, not data: `make test` runs them, production runs don't.
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
