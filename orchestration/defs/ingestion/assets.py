@@ -1,5 +1,7 @@
 """Ingestion: the landing directory becomes the warehouse's `raw` tables."""
 
+from datetime import datetime
+
 import dagster as dg
 
 from orchestration.lib.ingest import SOURCES, ingest
@@ -13,6 +15,7 @@ RAW_TABLES = [
     *SOURCES,
 ]
 DUCKDB_POOL = "duckdb_writer"
+FRESHNESS_HOURS = 26
 
 
 @dg.multi_asset(
@@ -29,17 +32,35 @@ DUCKDB_POOL = "duckdb_writer"
         )
         for table in RAW_TABLES
     ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "usage_freshness",
+            asset=dg.AssetKey(["raw", "usage_events"]),
+            description=f"New usage landed within the last {FRESHNESS_HOURS} hours of the as-of time.",
+        )
+    ],
     name="landing_files",
     pool=DUCKDB_POOL,
     can_subset=False,
+    # a file still being copied into the landing directory can fail a read: try again
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=30),
 )
 def landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Load every new landing file (by content hash) into `raw.*`; report unreadable files."""
     as_of = warehouse.run_as_of(context)
     landing = warehouse.landing()
+    if not landing.is_dir():
+        # a configuration error, not a transient one: do not retry
+        raise dg.Failure(
+            description=f"landing directory {landing} does not exist", allow_retries=False
+        )
     context.log.info(f"Reading landing directory {landing} as of {as_of:%Y-%m-%dT%H:%M:%SZ}")
     with warehouse.connect() as con:
         summary = ingest(con, landing, as_of)
+        newest = con.execute(
+            """select max(ingested_at) from raw.landing_files
+               where source = 'usage_events' and status = 'loaded' and rows_read > 0"""
+        ).fetchone()[0]
     for result in summary.unreadable:
         context.log.error(
             f"Unreadable landing file {result.file_path}: {result.error_message}. "
@@ -69,3 +90,20 @@ def landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         elif table in SOURCES:
             metadata["records_read"] = per_source.get(table, 0)
         yield dg.MaterializeResult(asset_key=dg.AssetKey(["raw", table]), metadata=metadata)
+    yield freshness_result(newest, as_of)
+
+
+def freshness_result(newest: datetime | None, as_of: datetime) -> dg.AssetCheckResult:
+    """Warn when no usage file with records was first read within FRESHNESS_HOURS of as-of."""
+    hours = None if newest is None else round((as_of - newest).total_seconds() / 3600, 1)
+    return dg.AssetCheckResult(
+        check_name="usage_freshness",
+        asset_key=dg.AssetKey(["raw", "usage_events"]),
+        passed=hours is not None and hours <= FRESHNESS_HOURS,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "newest_usage_ingested_at": str(newest) if newest else "never",
+            "hours_since_new_usage": hours if hours is not None else -1,
+            "threshold_hours": FRESHNESS_HOURS,
+        },
+    )

@@ -1,0 +1,101 @@
+"""Issue 7 (operations): schedules, the landing sensor and the run-failure alert."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+
+import dagster as dg
+from landing_builder import basic_landing, usage_event, write_jsonl
+
+from orchestration.definitions import load
+from orchestration.defs.operations.schedules import daily_refresh_schedule, monthly_close_schedule
+from orchestration.defs.operations.sensors import landing_files_sensor, run_failure_alert_sensor
+
+
+def test_schedules_run_at_their_times_with_their_tick_as_the_clock():
+    assert daily_refresh_schedule.cron_schedule == "0 2 * * *"
+    assert monthly_close_schedule.cron_schedule == "0 6 6 * *"
+    assert daily_refresh_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert monthly_close_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
+    )
+    requests = monthly_close_schedule.evaluate_tick(context).run_requests
+    assert len(requests) == 1
+    assert (
+        requests[0].run_config["resources"]["warehouse"]["config"]["as_of"]
+        == "2026-12-06T06:00:00Z"
+    )
+
+
+def test_landing_sensor_starts_one_run_per_new_content(tmp_path, monkeypatch):
+    landing = basic_landing(tmp_path / "landing")
+    monkeypatch.setenv("USAGE_BILLING_LANDING_DIR", str(landing))
+    first = landing_files_sensor.evaluate_tick(dg.build_sensor_context(cursor=None))
+    assert len(first.run_requests) == 1
+    cursor = first.cursor
+
+    # nothing new, then the same bytes under another name: no run
+    again = landing_files_sensor.evaluate_tick(dg.build_sensor_context(cursor=cursor))
+    assert again.run_requests == []
+    shutil.copy(landing / "customers" / "customers.csv", landing / "customers" / "again.csv")
+    copied = landing_files_sensor.evaluate_tick(dg.build_sensor_context(cursor=again.cursor))
+    assert copied.run_requests == []
+
+    # a file with new content: one run
+    write_jsonl(
+        landing / "usage_events" / "new.jsonl", [usage_event("n1", "c1", "2026-01-02T00:00:00Z")]
+    )
+    new = landing_files_sensor.evaluate_tick(dg.build_sensor_context(cursor=copied.cursor))
+    assert len(new.run_requests) == 1
+    assert new.run_requests[0].tags["landing/new_files"] == "1"
+    assert len(json.loads(new.cursor)) == 4
+
+
+def test_a_failed_run_writes_an_operator_alert(tmp_path, monkeypatch):
+    warehouse = tmp_path / "warehouse" / "usage_billing.duckdb"
+    monkeypatch.setenv("USAGE_BILLING_WAREHOUSE", str(warehouse))
+    instance = dg.DagsterInstance.ephemeral()
+    # the landing directory does not exist: ingestion fails, so the run fails
+    result = (
+        load()
+        .resolve_job_def("usage_billing_job")
+        .execute_in_process(
+            run_config={
+                "resources": {
+                    "warehouse": {
+                        "config": {
+                            "warehouse_path": str(warehouse),
+                            "landing_dir": str(tmp_path / "missing"),
+                            "as_of": "2026-01-03T00:00:00Z",
+                        }
+                    }
+                }
+            },
+            instance=instance,
+            raise_on_error=False,
+        )
+    )
+    assert not result.success
+    records = instance.get_records_for_run(
+        result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE
+    ).records
+    failure = records[0].event_log_entry.dagster_event
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_failure_alert_sensor",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=failure,
+    ).for_run_failure()
+    run_failure_alert_sensor(context)
+    alert = json.loads(
+        (warehouse.parent / "exports" / "alerts" / f"{result.run_id}.json").read_text()
+    )
+    assert alert["job_name"] == "usage_billing_job"
+    assert "landing_files" in alert["failed_steps"]
+    assert "landing_files" in alert["message"]
+    assert (warehouse.parent / "exports" / "alerts" / "run_failures.csv").read_text().count(
+        "\n"
+    ) == 2
