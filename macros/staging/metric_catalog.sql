@@ -33,6 +33,9 @@
 {#- The first value problem of an event with a catalog type, or null.
     Numeric aggregations need a number >= 0; required properties must be present. -#}
 {% macro usage_value_problem(event_type_column, data_column) -%}
+    {%- if metric_catalog_rows() | selectattr('value_property') | list | length == 0 -%}
+        cast(null as {{ dbt.type_string() }})
+    {%- else -%}
     case
     {%- for row in metric_catalog_rows() if row.value_property != '' %}
         {%- set value = json_text(data_column, row.value_property) %}
@@ -48,10 +51,14 @@
         {%- endif %}
     {%- endfor %}
     end
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Which property the problem above is about, for the quarantine detail. -#}
 {% macro usage_value_problem_detail(event_type_column, data_column) -%}
+    {%- if metric_catalog_rows() | selectattr('value_property') | list | length == 0 -%}
+        cast(null as {{ dbt.type_string() }})
+    {%- else -%}
     case
     {%- for row in metric_catalog_rows() if row.value_property != '' %}
         {%- set value = json_text(data_column, row.value_property) %}
@@ -63,4 +70,5 @@
             then 'data.{{ row.value_property }} = ' || coalesce({{ value }}, 'missing')
     {%- endfor %}
     end
+    {%- endif -%}
 {%- endmacro %}
