@@ -24,7 +24,16 @@ class Warehouse:
 
     def run(self, as_of: str, *extra: str, expect_success: bool = True) -> int:
         code = cli.main(
-            ["run", "--landing", str(self.landing), "--warehouse", str(self.path), "--as-of", as_of, *extra]
+            [
+                "run",
+                "--landing",
+                str(self.landing),
+                "--warehouse",
+                str(self.path),
+                "--as-of",
+                as_of,
+                *extra,
+            ]
         )
         if expect_success:
             assert code == 0, f"usage-billing run failed with exit code {code}"

@@ -105,7 +105,12 @@ def usage_event(
     source: str = "//api.gateway/test",
 ) -> dict[str, Any]:
     if data is None:
-        data = {"endpoint": "/v1/search", "status_code": 200, "response_bytes": 1000, "user_id": "u1"}
+        data = {
+            "endpoint": "/v1/search",
+            "status_code": 200,
+            "response_bytes": 1000,
+            "user_id": "u1",
+        }
     return {
         "specversion": "1.0",
         "id": event_id,
@@ -141,7 +146,9 @@ def basic_landing(root: Path, plan_id: str = "explorer") -> Path:
     return root
 
 
-def write_requests(path: Path, customer_id: str, batches: list[tuple[str, int]], prefix: str) -> Path:
+def write_requests(
+    path: Path, customer_id: str, batches: list[tuple[str, int]], prefix: str
+) -> Path:
     """Write `count` api.request events at `time` for each (time, count), as compact JSONL.
 
     Used for the volumes soft and hard limits need (hundreds of thousands of events)."""

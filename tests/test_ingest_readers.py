@@ -15,7 +15,9 @@ def _rows(batches):
 
 def test_jsonl_record_numbers_are_physical_lines_across_blocks(tmp_path):
     path = tmp_path / "a.jsonl"
-    path.write_bytes(b'{"a": 1}\r\n\n   \n{"b": 2}\n{"c": 3}')  # CRLF, blank lines, no final newline
+    path.write_bytes(
+        b'{"a": 1}\r\n\n   \n{"b": 2}\n{"c": 3}'
+    )  # CRLF, blank lines, no final newline
     # a block size of 4 bytes forces lines to be carried across blocks
     assert _rows(read_jsonl_batches(path, block_bytes=4)) == [
         (1, '{"a": 1}', None),

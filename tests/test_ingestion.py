@@ -34,17 +34,30 @@ def _bad_and_duplicate_usage(landing):
             usage_event("e4", "c1", "2031-01-05T11:00:00Z"),  # line 6: future
             usage_event("e5", "c1", "2025-13-45T99:00:00Z"),  # line 7: invalid timestamp
             usage_event("e6", "c1", "2026-01-05T11:00:00Z", "storage.snapshot", {"gb": -3.5}),
-            usage_event("e7", "c1", "2026-01-05T11:00:00Z", "compute.job_completed", {"duration_seconds": "abc"}),
+            usage_event(
+                "e7",
+                "c1",
+                "2026-01-05T11:00:00Z",
+                "compute.job_completed",
+                {"duration_seconds": "abc"},
+            ),
             usage_event("e8", "c1", "2026-01-05T11:00:00Z", "api.requets"),  # line 10
             usage_event("e9", "c1", "2025-12-05T11:00:00Z"),  # line 11: before the subscription
-            {"specversion": "1.0", "source": "//s", "type": "api.request", "subject": "c1",
-             "time": "2026-01-05T11:00:00Z"},  # line 12: no id
+            {
+                "specversion": "1.0",
+                "source": "//s",
+                "type": "api.request",
+                "subject": "c1",
+                "time": "2026-01-05T11:00:00Z",
+            },  # line 12: no id
         ],
     )
     write_jsonl(
         landing / "usage_events" / "2026" / "day2.jsonl.gz",
         [
-            usage_event("e2", "c1", "2026-01-05T11:00:00Z", data={"endpoint": "/other"}),  # conflict
+            usage_event(
+                "e2", "c1", "2026-01-05T11:00:00Z", data={"endpoint": "/other"}
+            ),  # conflict
             usage_event("e1", "c1", "2026-01-05T10:00:00Z"),  # exact duplicate across files
             usage_event("e10", "c1", "2026-01-06T10:00:00Z", data={"response_bytes": "5321"}),
         ],
@@ -131,9 +144,7 @@ def test_replaying_the_same_files_changes_nothing(warehouse):
     warehouse.run(AS_OF)
     after = _snapshot(warehouse)
     changed = {
-        name
-        for name in before
-        if before[name] != after[name] and name != "marts.fct_landing_files"
+        name for name in before if before[name] != after[name] and name != "marts.fct_landing_files"
     }
     assert changed == set()
     # the copy is listed in the manifest as a duplicate of content already read
@@ -152,10 +163,17 @@ def test_duplicates_across_runs_and_midnight_count_once(warehouse):
     # the next day's file repeats the event (exact) and reuses another id with new content
     write_jsonl(
         warehouse.landing / "usage_events" / "2026-01-06.jsonl",
-        [late_night, usage_event("n1", "c1", "2026-01-06T00:00:01Z"), usage_event("n2", "c1", "2026-01-06T00:10:00Z")],
+        [
+            late_night,
+            usage_event("n1", "c1", "2026-01-06T00:00:01Z"),
+            usage_event("n2", "c1", "2026-01-06T00:10:00Z"),
+        ],
     )
     warehouse.run("2026-01-07T01:00:00Z")
-    assert warehouse.query("select event_id from intermediate.int_usage_events order by 1") == [("n1",), ("n2",)]
+    assert warehouse.query("select event_id from intermediate.int_usage_events order by 1") == [
+        ("n1",),
+        ("n2",),
+    ]
     assert warehouse.query(
         """select records_read, records_staged, records_quarantined, records_duplicate
            from marts.fct_landing_files where file_path = 'usage_events/2026-01-06.jsonl'"""
@@ -167,7 +185,10 @@ def test_duplicates_across_runs_and_midnight_count_once(warehouse):
 
 def test_unknown_customer_is_released_once_known(warehouse):
     basic_landing(warehouse.landing)
-    write_jsonl(warehouse.landing / "usage_events" / "u.jsonl", [usage_event("x1", "c2", "2026-01-10T00:00:00Z")])
+    write_jsonl(
+        warehouse.landing / "usage_events" / "u.jsonl",
+        [usage_event("x1", "c2", "2026-01-10T00:00:00Z")],
+    )
     warehouse.run("2026-01-11T00:00:00Z")
     assert warehouse.query(
         "select reason_code, is_released from marts.fct_quarantined_records"
@@ -185,7 +206,9 @@ def test_unknown_customer_is_released_once_known(warehouse):
         """select reason_code, is_released, cast(first_seen_at as varchar), cast(released_at as varchar)
            from marts.fct_quarantined_records"""
     ) == [("unknown_customer", True, "2026-01-11 00:00:00", "2026-01-12 00:00:00")]
-    assert warehouse.query("select event_id, customer_id from intermediate.int_usage_events") == [("x1", "c2")]
+    assert warehouse.query("select event_id, customer_id from intermediate.int_usage_events") == [
+        ("x1", "c2")
+    ]
     assert warehouse.query(
         """select records_read, records_staged, records_quarantined, records_duplicate
            from marts.fct_landing_files where file_path = 'usage_events/u.jsonl'"""
@@ -194,10 +217,17 @@ def test_unknown_customer_is_released_once_known(warehouse):
 
 def test_unreadable_file_is_named_and_the_rest_goes_on(warehouse, capsys):
     basic_landing(warehouse.landing)
-    write_jsonl(warehouse.landing / "usage_events" / "good.jsonl", [usage_event("g1", "c1", "2026-01-10T00:00:00Z")])
+    write_jsonl(
+        warehouse.landing / "usage_events" / "good.jsonl",
+        [usage_event("g1", "c1", "2026-01-10T00:00:00Z")],
+    )
     payload = gzip.compress(b'{"id": "x"}\n' * 1000, mtime=0)
-    (warehouse.landing / "usage_events" / "broken.jsonl.gz").write_bytes(payload[: len(payload) // 2])
-    (warehouse.landing / "usage_events" / "latin1.jsonl").write_bytes('{"id": "caf\xe9"}\n'.encode("latin-1"))
+    (warehouse.landing / "usage_events" / "broken.jsonl.gz").write_bytes(
+        payload[: len(payload) // 2]
+    )
+    (warehouse.landing / "usage_events" / "latin1.jsonl").write_bytes(
+        '{"id": "caf\xe9"}\n'.encode("latin-1")
+    )
     warehouse.run("2026-01-11T00:00:00Z")
 
     rows = warehouse.query(
