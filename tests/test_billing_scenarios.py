@@ -106,15 +106,15 @@ def _invoices(warehouse, customer_id):
     )
 
 
-def _lines(warehouse, customer_id, period_start):
+def _lines(warehouse, customer_id, invoice_date):
     return warehouse.query(
         """select lines.line_type, lines.metric_code, lines.band_index, lines.quantity, lines.amount
            from marts.fct_invoice_lines as lines
            inner join marts.fct_invoices as invoices on lines.invoice_id = invoices.invoice_id
-           where invoices.customer_id = ? and cast(invoices.period_start as varchar) = ?
+           where invoices.customer_id = ? and cast(invoices.invoice_date as varchar) = ?
              and (lines.line_type <> 'usage' or lines.quantity <> 0 or lines.amount <> 0)
            order by lines.line_type, lines.metric_code, lines.band_index""",
-        [customer_id, period_start],
+        [customer_id, invoice_date],
     )
 
 
@@ -149,7 +149,7 @@ def test_upgrade_halfway_prorates_by_seconds(billed):
         Decimal("10.00"),
         Decimal("25.00"),
     ]
-    lines = _lines(billed, "upgrade", "2026-04-01 00:00:00")
+    lines = _lines(billed, "upgrade", "2026-05-01")
     assert [(line[0], line[4]) for line in lines] == [
         ("base_fee", Decimal("20.00")),
         ("proration_charge", Decimal("10.00")),
@@ -175,13 +175,13 @@ def test_grandfathering_keeps_legacy_prices_until_the_first_period_from_july(bil
 
 
 def test_grace_window_crossing_a_period_end(billed):
-    march = _lines(billed, "grace", "2026-03-01 00:00:00")
+    march = _lines(billed, "grace", "2026-04-01")
     assert march == [
         ("base_fee", None, None, Decimal("1"), Decimal("49.00")),
         ("grace", "api_requests", None, Decimal("1000"), Decimal("0.00")),
         ("usage", "api_requests", 1, Decimal("500000"), Decimal("0.00")),
     ]
-    april = _lines(billed, "grace", "2026-04-01 00:00:00")
+    april = _lines(billed, "grace", "2026-05-01")
     assert april == [
         ("base_fee", None, None, Decimal("1"), Decimal("49.00")),
         ("grace", "api_requests", None, Decimal("2000"), Decimal("0.00")),
@@ -194,7 +194,7 @@ def test_grace_window_crossing_a_period_end(billed):
 
 
 def test_hard_limit_bills_only_up_to_the_limit(billed):
-    lines = _lines(billed, "hard_limit", "2026-06-01 00:00:00")
+    lines = _lines(billed, "hard_limit", "2026-07-01")
     assert ("usage", "api_requests", 1, Decimal("100000"), Decimal("0.00")) in lines
     excess = billed.query(
         """select measured_quantity, hard_limit_excess_quantity, rated_quantity
@@ -302,7 +302,7 @@ def test_enterprise_card_late_file_adjustment_and_immutable_ledger(warehouse):
         [usage_event(f"late{n}", "ent", "2026-05-30T12:00:00Z") for n in range(5)],
     )
     warehouse.run("2026-07-03T00:00:00Z")
-    july = _lines(warehouse, "ent", "2026-06-01 00:00:00")
+    july = _lines(warehouse, "ent", "2026-07-01")
     assert ("adjustment", "api_requests", None, Decimal("5"), Decimal("15.00")) in july
     assert _invoices(warehouse, "ent")[2] == (
         "2026-06-01 00:00:00",
