@@ -16,11 +16,16 @@
     everything already billed for it (usage and earlier adjustments); a negative
     result is a credit. -#}
 
+-- depends_on: {{ ref('int_invoices_issued') }}
+-- depends_on: {{ ref('int_billing_periods') }}
+
 with computed as (
     select * from {{ ref('int_invoice_lines_computed') }}
 ),
 
+{% if is_incremental() %}
 invoices as (
+    -- the issued invoices: where an adjustment line goes
     select * from {{ ref('int_invoices_issued') }}
 ),
 
@@ -28,7 +33,6 @@ periods as (
     select * from {{ ref('int_billing_periods') }}
 ),
 
-{% if is_incremental() %}
 ledger as (
     -- after the pre-hook, only finalized lines remain
     select * from {{ this }}

@@ -24,7 +24,10 @@ outcomes as (
 ),
 
 present as (
-    select distinct file_path, file_hash from {{ source('landing', 'landing_files_present') }}
+    select distinct
+        file_path,
+        file_hash
+    from {{ source('landing', 'landing_files_present') }}
 ),
 
 final as (

@@ -22,7 +22,11 @@ with outcomes as (
 ),
 
 files as (
-    select file_hash, file_path, ingested_at from {{ ref('stg_landing__landing_files') }}
+    select
+        file_hash,
+        file_path,
+        ingested_at
+    from {{ ref('stg_landing__landing_files') }}
 ),
 
 {% if is_incremental() %}
@@ -72,7 +76,10 @@ changed as (
 
 raw_records as (
     {%- for table in raw_tables %}
-    select raw_table.file_hash, raw_table.record_number, raw_table.raw_record
+    select
+        raw_table.file_hash,
+        raw_table.record_number,
+        raw_table.raw_record
     from {{ source('landing', table) }} as raw_table
     inner join changed
         on raw_table.file_hash = changed.file_hash

@@ -85,7 +85,7 @@ final as (
         cast(included_quantity as decimal(38, 9)) as included_quantity,
         effective_from,
         md5(cast(record_json as varchar)) as content_hash,
-        case when quarantine_reason is not null then quarantine_reason end as quarantine_reason,
+        quarantine_reason,
         case when quarantine_reason is not null then quarantine_detail end as quarantine_detail
     from problems
 )

@@ -2,7 +2,9 @@
 {{ config(meta={'dagster': {'ref': {'name': 'fct_invoices'}}}) }}
 
 with line_sums as (
-    select invoice_id, sum(amount) as line_total
+    select
+        invoice_id,
+        sum(amount) as line_total
     from {{ ref('fct_invoice_lines') }}
     group by invoice_id
 )
