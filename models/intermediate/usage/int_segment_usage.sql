@@ -106,10 +106,11 @@ latest_ranked as (
     select
         segment_events.segment_id,
         segment_events.metric_code,
-        segment_events.quantity,
+        segment_events.unit_divisor,
+        segment_events.raw_value,
         row_number() over (
             partition by segment_events.segment_id, segment_events.metric_code
-            order by segment_events.event_at desc, segment_events.quantity desc,
+            order by segment_events.event_at desc, segment_events.raw_value desc,
                 segment_events.event_source desc, segment_events.event_id desc
         ) as value_rank
     from segment_events
@@ -139,7 +140,8 @@ measured as (
                 when segment_metrics.aggregation in ('count', 'sum', 'time_weighted_avg')
                     then coalesce(daily_totals.additive_quantity, 0)
                 when segment_metrics.aggregation = 'max' then coalesce(daily_totals.max_quantity, 0)
-                when segment_metrics.aggregation = 'latest' then coalesce(latest_values.quantity, 0)
+                when segment_metrics.aggregation = 'latest'
+                    then coalesce({{ usage_floor_divide('latest_values.raw_value', 'latest_values.unit_divisor') }}, 0)
                 when segment_metrics.aggregation = 'unique_count' then coalesce(distinct_values.distinct_value_count, 0)
             end as decimal(38, 9)
         ) as measured_quantity,

@@ -54,7 +54,7 @@ event_days as (
         segment_events.metric_code,
         segment_events.usage_date,
         sum(segment_events.raw_value) as raw_value_total,
-        max(segment_events.quantity) as max_quantity,
+        max(segment_events.raw_value) as max_raw_value,
         count(distinct segment_events.value_text) as distinct_value_count,
         min(segment_events.event_at) as first_event_at,
         max(segment_events.event_at) as last_event_at,
@@ -72,10 +72,10 @@ latest_ranked as (
         segment_events.segment_id,
         segment_events.metric_code,
         segment_events.usage_date,
-        segment_events.quantity,
+        segment_events.raw_value,
         row_number() over (
             partition by segment_events.segment_id, segment_events.metric_code, segment_events.usage_date
-            order by segment_events.event_at desc, segment_events.quantity desc,
+            order by segment_events.event_at desc, segment_events.raw_value desc,
                 segment_events.event_source desc, segment_events.event_id desc
         ) as value_rank
     from segment_events
@@ -193,7 +193,7 @@ usage_days as (
         coalesce(event_days.metric_code, gauge_days.metric_code) as metric_code,
         coalesce(event_days.usage_date, gauge_days.usage_date) as usage_date,
         event_days.raw_value_total,
-        event_days.max_quantity,
+        event_days.max_raw_value,
         event_days.distinct_value_count,
         event_days.first_event_at,
         event_days.last_event_at,
@@ -220,7 +220,7 @@ running as (
         segments.period_seconds,
         segments.segment_start,
         segments.segment_end,
-        latest_days.quantity as latest_quantity,
+        latest_days.raw_value as latest_raw_value,
         -- running totals through the day, in the property's unit (count, sum) and
         -- in nano-value-microseconds (time_weighted_avg)
         sum(coalesce(usage_days.raw_value_total, 0)) over (
@@ -255,8 +255,10 @@ measured as (
                 when running.aggregation = 'time_weighted_avg'
                     then {{ usage_integral_to_quantity('running.gauge_integral_through_day', 'running.unit_divisor', 'running.period_seconds') }}
                         - {{ usage_integral_to_quantity('running.gauge_integral_through_day - running.gauge_integral', 'running.unit_divisor', 'running.period_seconds') }}
-                when running.aggregation = 'max' then running.max_quantity
-                when running.aggregation = 'latest' then running.latest_quantity
+                when running.aggregation = 'max'
+                    then {{ usage_floor_divide('running.max_raw_value', 'running.unit_divisor') }}
+                when running.aggregation = 'latest'
+                    then {{ usage_floor_divide('running.latest_raw_value', 'running.unit_divisor') }}
                 when running.aggregation = 'unique_count' then running.distinct_value_count
             end as decimal(38, 9)
         ) as quantity

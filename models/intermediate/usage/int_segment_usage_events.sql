@@ -4,7 +4,8 @@
     subscription at a time (landing contract), so an event falls in at most one
     segment. The drill-down from a segment's or a day's quantity to its events.
     A table: the events are parsed and placed once, then read by the daily and
-    segment models and their tests. -#}
+    segment models and their tests. Values stay raw (before unit_divisor): per-event
+    128-bit division is slow on DuckDB, so quotients are taken on aggregates. -#}
 
 {%- set max_days_per_segment = 40 -%}  {#- a segment lies in one period: at most 31 days plus a daylight-saving hour, 33 UTC dates -#}
 
@@ -59,7 +60,6 @@ final as (
         metric_values.aggregation,
         metric_values.unit_divisor,
         metric_values.raw_value,
-        metric_values.quantity,
         metric_values.value_text
     from metric_values
     inner join segment_dates

@@ -43,7 +43,7 @@ valued as (
         case
             when measured.aggregation = 'count' then cast(1 as decimal(38, 9))
             when measured.aggregation = 'unique_count' then cast(null as decimal(38, 9))
-            else coalesce({{ parse_decimal('measured.value_text') }}, cast(0 as decimal(38, 9)))
+            else coalesce({{ usage_parse_decimal('measured.value_text') }}, cast(0 as decimal(38, 9)))
         end as raw_value
     from measured
 ),
@@ -66,6 +66,7 @@ final as (
         valued.raw_value,
         case
             when valued.aggregation = 'unique_count' then cast(null as decimal(38, 9))
+            when valued.aggregation = 'count' then valued.raw_value
             else {{ usage_floor_divide('valued.raw_value', 'valued.unit_divisor') }}
         end as quantity,
         case when valued.aggregation = 'unique_count' then valued.value_text end as value_text
