@@ -25,7 +25,17 @@ def test_duckdb_writers_share_one_pool():
         for node in graph.asset_nodes
         if node.assets_def.is_executable
     }
-    assert pools == {"landing_files": "duckdb_writer", "dbt_models": "duckdb_writer"}
+    assert pools == {
+        "landing_files": "duckdb_writer",
+        # two dbt ops: the reconciliation gate (a blocking check) stands between them
+        "dbt_models": "duckdb_writer",
+        "dbt_invoice_ledger": "duckdb_writer",
+        "exports__reconciliation_alerts": "duckdb_writer",
+        "exports__crm_upsell_alerts": "duckdb_writer",
+        "exports__published_warehouse": "duckdb_writer",
+        # reads the published copy, never the warehouse file
+        "exports__mart_parquet_files": None,
+    }
 
 
 def test_dbt_tests_are_asset_checks():

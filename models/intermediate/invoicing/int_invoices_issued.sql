@@ -5,14 +5,31 @@
     creation, holds the first base fee only; a cancellation's invoice bills the usage of
     the last, partial period. `period_start`/`period_end` are the billing period whose
     usage the invoice bills (for the creation invoice, both are the creation instant).
-    Status before holds: finalized once boundary + finalization grace <= as-of. -#}
+    Status: `draft` until boundary + finalization grace <= as-of; then `held` when the
+    reconciliation holds the period whose usage it bills (int_reconciliation_period_holds:
+    a breach or a keep_held review, not released) or a present landing file blocks
+    finalization (int_finalization_blocks: unreadable, or too much of it quarantined);
+    `finalized` otherwise. The ledger keeps an invoice once finalized, so a later hold
+    computed here for it has no effect there. -#}
 
 with periods as (
     select * from {{ ref('int_billing_periods') }}
 ),
 
 customers as (
-    select customer_id, currency from {{ ref('int_customers') }}
+    select
+        customer_id,
+        currency
+    from {{ ref('int_customers') }}
+),
+
+period_holds as (
+    select billing_period_id from {{ ref('int_reconciliation_period_holds') }}
+    where is_held
+),
+
+finalization_blocks as (
+    select count(*) as blocking_file_count from {{ ref('int_finalization_blocks') }}
 ),
 
 boundaries as (
@@ -75,13 +92,19 @@ final as (
             as finalizes_at,
         case
             when {{ dbt.dateadd('hour', billing_setting('finalization_grace_hours', 'integer'), 'invoices.boundary_at') }}
-                <= {{ as_of() }}
-                then 'finalized'
-            else 'draft'
+                > {{ as_of() }}
+                then 'draft'
+            when finalization_blocks.blocking_file_count > 0
+                or period_holds.billing_period_id is not null
+                then 'held'
+            else 'finalized'
         end as computed_status
     from invoices
     inner join customers
         on invoices.customer_id = customers.customer_id
+    left join period_holds
+        on invoices.usage_billing_period_id = period_holds.billing_period_id
+    cross join finalization_blocks
 )
 
 select * from final

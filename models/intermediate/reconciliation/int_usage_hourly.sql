@@ -1,0 +1,52 @@
+{#- One row per customer, reconciled metric and UTC hour with accepted batch usage:
+    the batch track's quantity for the hour, after deduplication (int_usage_events
+    keeps one copy of every event). Only count and sum metrics the tolerance seed
+    reconciles are measured here (billing-rules.md: gauges such as storage are not
+    reconciled). The hour's quantity is the hour's summed raw value divided once by
+    the unit divisor, truncated at 9 decimals (exact; no floating point). -#}
+
+with metric_values as (
+    select * from {{ ref('int_usage_metric_values') }}
+),
+
+tolerances as (
+    select * from {{ ref('reconciliation_tolerances') }}
+    where is_reconciled
+),
+
+reconciled_values as (
+    select
+        metric_values.customer_id,
+        metric_values.metric_code,
+        metric_values.unit_divisor,
+        metric_values.raw_value,
+        {{ dbt.date_trunc('hour', 'metric_values.event_at') }} as window_start_at
+    from metric_values
+    inner join tolerances
+        on metric_values.metric_code = tolerances.metric_code
+    where metric_values.aggregation in ('count', 'sum')
+),
+
+hourly as (
+    select
+        customer_id,
+        metric_code,
+        window_start_at,
+        unit_divisor,
+        sum(raw_value) as raw_value,
+        count(*) as event_count
+    from reconciled_values
+    group by customer_id, metric_code, window_start_at, unit_divisor
+),
+
+final as (
+    select
+        customer_id,
+        metric_code,
+        cast(window_start_at as timestamp) as window_start_at,
+        {{ usage_floor_divide('raw_value', 'unit_divisor') }} as batch_quantity,
+        event_count
+    from hourly
+)
+
+select * from final
