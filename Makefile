@@ -57,3 +57,11 @@ bench: env
 
 clean:
 	rm -rf target logs .dagster_home warehouse
+
+# The finance and growth dashboard on the published copy of $(WAREHOUSE)
+# (<its folder>/published/<its file name>, written by every run after its checks pass).
+.PHONY: dashboard
+dashboard: env
+	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501 \
+		--server.headless true --browser.gatherUsageStats false --client.toolbarMode viewer \
+		-- --warehouse $(WAREHOUSE)

@@ -125,6 +125,62 @@ def read_summary(warehouse: Path) -> RunSummary:
                     or ["none issued yet"],
                 )
             )
+        summary.extra_sections.extend(_reconciliation_sections(con))
     finally:
         con.close()
     return summary
+
+
+HOLDS_LISTED = 20
+
+
+def _reconciliation_sections(con: duckdb.DuckDBPyConnection) -> list[tuple[str, list[str]]]:
+    """Invoice holds in force and the usage no real-time counter reconciled."""
+    sections: list[tuple[str, list[str]]] = []
+    if _table_exists(con, "marts", "fct_invoice_holds"):
+        holds = con.execute(
+            """select customer_id, cast(period_start as varchar), hold_reason,
+                      coalesce(metric_code, file_path, source_name, ''),
+                      realtime_quantity, batch_quantity, difference_quantity
+               from marts.fct_invoice_holds where is_active
+               order by customer_id, period_start, hold_reason, metric_code"""
+        ).fetchall()
+        invoices = _scalar(
+            con, "select count(distinct invoice_id) from marts.fct_invoice_holds where is_active"
+        )
+        lines = [
+            f"{customer} period {start}: {reason} {subject}"
+            + (
+                f" (real-time {realtime:,.2f}, batch {batch:,.2f}, difference {difference:,.2f})"
+                if difference is not None
+                else ""
+            )
+            for customer, start, reason, subject, realtime, batch, difference in holds[
+                :HOLDS_LISTED
+            ]
+        ]
+        if len(holds) > HOLDS_LISTED:
+            lines.append(f"... and {len(holds) - HOLDS_LISTED} more (marts.fct_invoice_holds)")
+        sections.append((f"invoices held: {invoices}", lines or ["none"]))
+    if _table_exists(con, "marts", "fct_usage_reconciliation_periods"):
+        rows = con.execute(
+            """select metric_code,
+                      count(*) filter (where not is_reported),
+                      coalesce(sum(unreconciled_batch_quantity), 0),
+                      count(*) filter (where is_reported),
+                      count(*) filter (where is_breaching)
+               from marts.fct_usage_reconciliation_periods
+               group by metric_code order by metric_code"""
+        ).fetchall()
+        sections.append(
+            (
+                "usage reconciliation (customer periods per metric):",
+                [
+                    f"{metric:<14}{reported:>6} reconciled ({breaching} beyond tolerance), "
+                    f"{unreported:>6} without counters; unreconciled usage {quantity:,.3f}"
+                    for metric, unreported, quantity, reported, breaching in rows
+                ]
+                or ["no usage to reconcile"],
+            )
+        )
+    return sections
