@@ -98,6 +98,21 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from orchestration.lib.bench import format_report, run_bench
+
+    report = run_bench(
+        events=args.events,
+        days=args.days,
+        customers=args.customers,
+        seed=args.seed,
+        out_dir=Path(args.out) if args.out else None,
+        pandas_max_events=args.pandas_max_events,
+    )
+    print(format_report(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usage-billing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -140,6 +155,19 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--warehouse", default=str(settings.warehouse_path()))
     ingest.add_argument("--as-of", default=os.environ.get(settings.AS_OF_ENV))
     ingest.set_defaults(func=_cmd_ingest)
+
+    bench = commands.add_parser(
+        "bench", help="measure the pipeline against its floor, one more day and pandas"
+    )
+    bench.add_argument("--events", type=int, required=True, help="usage events to generate")
+    bench.add_argument("--days", type=int, default=90, help="days they span (default 90)")
+    bench.add_argument("--customers", type=int, default=120)
+    bench.add_argument("--seed", type=int, default=42)
+    bench.add_argument(
+        "--out", help="landing, warehouse and JSON results (default <warehouse dir>/bench)"
+    )
+    bench.add_argument("--pandas-max-events", type=int, default=20_000_000)
+    bench.set_defaults(func=_cmd_bench)
 
     summary = commands.add_parser("summary", help="print the summary of a warehouse")
     summary.add_argument("--warehouse", default=str(settings.warehouse_path()))

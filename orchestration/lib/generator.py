@@ -229,6 +229,26 @@ def generate(
     return _finish(run, customers, months, seed, events_per_day, corrupt, start_month)
 
 
+def write_reference_files(plan: Plan, out_dir: Path) -> dict[str, int]:
+    """The CSV folders of `plan` only (customers, subscription events, contract rates and
+    an empty review-decision file); rows written per folder. The benchmark
+    (bench_landing.py) writes its own Parquet usage events beside them."""
+    with AsyncWriter() as writer:
+        run = _Run(
+            plan=plan,
+            out_dir=Path(out_dir),
+            writer=writer,
+            injections=plan_injections(plan),
+            strings=Strings.of(plan),
+            product_shape=ProductShape.of(plan),
+        )
+    _write_customers(run)
+    _write_subscriptions(run)
+    _write_contract_rates(run)
+    _write_review_decisions(run)
+    return dict(run.rows)
+
+
 def _validate(customers: int, months: int, events_per_day: float) -> None:
     if customers < 3:
         raise ValueError("customers must be at least 3")
@@ -833,4 +853,10 @@ def _finish(
     return summary
 
 
-__all__ = ["CONTRACT_FOLDERS", "GenerationSummary", "SUMMARY_FILE", "generate"]
+__all__ = [
+    "CONTRACT_FOLDERS",
+    "GenerationSummary",
+    "SUMMARY_FILE",
+    "generate",
+    "write_reference_files",
+]

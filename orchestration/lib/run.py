@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +14,9 @@ class JobOutcome:
     success: bool
     message: str
     run_id: str
+    #: seconds per step (op) and per dbt node ("Execution Duration"), for the benchmark
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    node_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _instance() -> dg.DagsterInstance:
@@ -34,6 +37,25 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
             text = error.message.strip() if error else "step failed"
             messages.append(f"step {event.step_key}: {text}")
     return "; ".join(messages) or "the run did not succeed"
+
+
+def _timings(result: dg.ExecuteInProcessResult) -> tuple[dict[str, float], dict[str, float]]:
+    steps: dict[str, float] = {}
+    nodes: dict[str, float] = {}
+    for event in result.all_events:
+        data = event.event_specific_data
+        if event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key:
+            duration = getattr(data, "duration_ms", None)
+            if duration is not None:
+                steps[event.step_key] = duration / 1000
+        elif event.event_type_value in ("ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"):
+            entry = getattr(data, "materialization", None) or data
+            seconds = getattr(entry, "metadata", {}).get("Execution Duration")
+            key = getattr(entry, "asset_key", None) or getattr(entry, "asset_check_key", None)
+            if seconds is not None and key is not None:
+                name = key.to_user_string() if hasattr(key, "to_user_string") else str(key)
+                nodes[name] = float(getattr(seconds, "value", seconds))
+    return steps, nodes
 
 
 def run_job(landing: Path, warehouse: Path, as_of: str, full_refresh: bool = False) -> JobOutcome:
@@ -57,6 +79,7 @@ def run_job(landing: Path, warehouse: Path, as_of: str, full_refresh: bool = Fal
         result = job.execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False
         )
+    steps, nodes = _timings(result)
     if result.success:
-        return JobOutcome(True, "ok", result.run_id)
-    return JobOutcome(False, _failure_message(result), result.run_id)
+        return JobOutcome(True, "ok", result.run_id, steps, nodes)
+    return JobOutcome(False, _failure_message(result), result.run_id, steps, nodes)
