@@ -47,6 +47,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"usage-billing run: landing {landing}")
     print(f"                   warehouse {warehouse}")
     print(f"                   as of {os.environ[settings.AS_OF_ENV]}")
+    if args.to_day and not args.from_day:
+        print("error: --to needs --from", file=sys.stderr)
+        return 2
+    if args.from_day:
+        print(f"                   days {args.from_day} to {args.to_day or args.from_day} (UTC)")
 
     from orchestration.lib.run import run_job
 
@@ -55,6 +60,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         warehouse=warehouse,
         as_of=os.environ[settings.AS_OF_ENV],
         full_refresh=args.full_refresh,
+        days=(args.from_day, args.to_day or args.from_day) if args.from_day else None,
     )
     if not result.success:
         print(f"\nRUN FAILED: {result.message}", file=sys.stderr)
@@ -148,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild dbt models (protected ledgers are kept)",
     )
+    run.add_argument(
+        "--from",
+        dest="from_day",
+        help="first UTC day (YYYY-MM-DD) of a partitioned run: the daily marts of "
+        "--from..--to only (default: every day)",
+    )
+    run.add_argument("--to", dest="to_day", help="last UTC day of the range (default --from)")
     run.set_defaults(func=_cmd_run)
 
     ingest = commands.add_parser("ingest", help="only load new landing files into the raw schema")

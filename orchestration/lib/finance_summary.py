@@ -23,19 +23,24 @@ def _ratio(value: Decimal | None) -> str:
     return "n/a" if value is None else f"{value:.6f}"
 
 
-def _last_closed_month(con: duckdb.DuckDBPyConnection) -> str | None:
+def last_closed_month(con: duckdb.DuckDBPyConnection) -> str | None:
     row = con.execute(
         "select max(revenue_month) from marts.rpt_revenue_monthly where is_month_closed"
     ).fetchone()
     return None if not row or row[0] is None else row[0].isoformat()
 
 
-def _revenue_lines(con: duckdb.DuckDBPyConnection, month: str) -> list[str]:
-    total = con.execute(
+def recognized_revenue_usd(con: duckdb.DuckDBPyConnection, month: str) -> Decimal:
+    """Revenue recognized in `month` (ISO date of its first day), in USD through the FX seed."""
+    return con.execute(
         "select coalesce(sum(recognized_amount_usd), 0) from marts.rpt_revenue_monthly"
         " where revenue_month = ?",
         [month],
     ).fetchone()[0]
+
+
+def _revenue_lines(con: duckdb.DuckDBPyConnection, month: str) -> list[str]:
+    total = recognized_revenue_usd(con, month)
     by_currency = con.execute(
         """select currency, sum(recognized_amount) from marts.rpt_revenue_monthly
            where revenue_month = ? group by currency order by currency""",
@@ -65,7 +70,7 @@ def finance_summary_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Recognized revenue (USD through the FX seed), NRR and GRR of the last closed month."""
     if not _has_table(con, "marts", "rpt_revenue_monthly"):
         return []
-    month = _last_closed_month(con)
+    month = last_closed_month(con)
     if month is None:
         return ["finance: no closed revenue month yet"]
     return [

@@ -58,8 +58,41 @@ def _timings(result: dg.ExecuteInProcessResult) -> tuple[dict[str, float], dict[
     return steps, nodes
 
 
-def run_job(landing: Path, warehouse: Path, as_of: str, full_refresh: bool = False) -> JobOutcome:
+def _partition_arguments(days: tuple[str, str] | None) -> dict:
+    """execute_in_process arguments for a UTC day range (None: an unpartitioned run)."""
+    if days is None:
+        return {}
+    first, last = days
+    from orchestration.lib.partitions import DAILY
+
+    for key in (first, last):
+        if not DAILY.has_partition_key(key):
+            raise ValueError(
+                f"{key} is not a day partition (YYYY-MM-DD, from {DAILY.start:%Y-%m-%d})"
+            )
+    if last < first:
+        raise ValueError(f"--to {last} is before --from {first}")
+    if first == last:
+        return {"partition_key": first}
+    return {
+        "tags": {
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
+        }
+    }
+
+
+def run_job(
+    landing: Path,
+    warehouse: Path,
+    as_of: str,
+    full_refresh: bool = False,
+    days: tuple[str, str] | None = None,
+) -> JobOutcome:
+    """Run usage_billing_job; `days` (first, last) makes it a run of that UTC day range."""
     from orchestration.definitions import load
+
+    partition = _partition_arguments(days)
 
     job = load().resolve_job_def("usage_billing_job")
     run_config = {
@@ -77,7 +110,7 @@ def run_job(landing: Path, warehouse: Path, as_of: str, full_refresh: bool = Fal
     }
     with _instance() as instance:
         result = job.execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False
+            run_config=run_config, instance=instance, raise_on_error=False, **partition
         )
     steps, nodes = _timings(result)
     if result.success:

@@ -111,10 +111,7 @@ def read_summary(warehouse: Path) -> RunSummary:
             "where quarantine_reason is null and not has_timestamp_offset",
         )
         if _table_exists(con, "marts", "fct_invoices"):
-            rows = con.execute(
-                """select status, currency, count(*), sum(total_amount)
-                   from marts.fct_invoices group by status, currency order by status, currency"""
-            ).fetchall()
+            rows = invoice_status_totals(con)
             summary.extra_sections.append(
                 (
                     "invoices by status and currency:",
@@ -134,6 +131,23 @@ def read_summary(warehouse: Path) -> RunSummary:
 HOLDS_LISTED = 20
 
 
+def invoice_status_totals(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(status, currency, invoices, total_amount) of marts.fct_invoices."""
+    return con.execute(
+        """select status, currency, count(*), sum(total_amount)
+           from marts.fct_invoices group by status, currency order by status, currency"""
+    ).fetchall()
+
+
+def held_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(invoices, customer billing periods) with a hold in force (marts.fct_invoice_holds)."""
+    row = con.execute(
+        """select count(distinct invoice_id), count(distinct (customer_id, period_start))
+           from marts.fct_invoice_holds where is_active"""
+    ).fetchone()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 def _reconciliation_sections(con: duckdb.DuckDBPyConnection) -> list[tuple[str, list[str]]]:
     """Invoice holds in force and the usage no real-time counter reconciled."""
     sections: list[tuple[str, list[str]]] = []
@@ -145,9 +159,7 @@ def _reconciliation_sections(con: duckdb.DuckDBPyConnection) -> list[tuple[str, 
                from marts.fct_invoice_holds where is_active
                order by customer_id, period_start, hold_reason, metric_code"""
         ).fetchall()
-        invoices = _scalar(
-            con, "select count(distinct invoice_id) from marts.fct_invoice_holds where is_active"
-        )
+        invoices, _periods = held_counts(con)
         lines = [
             f"{customer} period {start}: {reason} {subject}"
             + (
