@@ -71,7 +71,12 @@ class Published:
 def _query(path: str, version: int, sql: str) -> pd.DataFrame:
     """Run one query on a fresh read-only connection (cached per file version)."""
     del version  # only part of the cache key: a new publish has a new mtime
-    con = duckdb.connect(path, read_only=True)
+    # as every BI reader should (orchestration/defs/exports/publish.py `connect_published`)
+    con = duckdb.connect(
+        path,
+        read_only=True,
+        config={"enable_external_access": False, "lock_configuration": True},
+    )
     try:
         return con.execute(sql).df()
     finally:

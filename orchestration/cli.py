@@ -64,12 +64,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     if not result.success:
         print(f"\nRUN FAILED: {result.message}", file=sys.stderr)
+        _print_lock_explanation(result.message)
         return 1
     from orchestration.lib.summary import read_summary
 
     print()
     print(read_summary(warehouse).to_text())
     return 0
+
+
+def _print_lock_explanation(message: str) -> None:
+    from orchestration.lib.locks import explain_lock
+
+    explanation = explain_lock(message)
+    if explanation:
+        print(f"error: {explanation}", file=sys.stderr)
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -196,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as error:  # a readable message, not a traceback, for the operator
         print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        _print_lock_explanation(str(error))
         if os.environ.get("USAGE_BILLING_DEBUG"):
             raise
         return 1

@@ -97,9 +97,10 @@ upserts as (
         changed.file_hash,
         files.file_path,
         changed.record_number,
-        raw_records.raw_record,
+        -- personal data (e-mails, IPs) never reaches a mart in clear
+        {{ redact_personal_data('raw_records.raw_record') }} as raw_record,
         changed.reason_code,
-        changed.reason_detail,
+        {{ redact_personal_data('changed.reason_detail') }} as reason_detail,
         {% if is_incremental() -%}
         coalesce(previous.first_reason_code, changed.reason_code) as first_reason_code,
         coalesce(previous.first_seen_at, {{ as_of() }}) as first_seen_at,

@@ -51,7 +51,8 @@ final as (
         customer_id,
         event_at,
         has_timestamp_offset,
-        data_json,
+        -- IP addresses are personal data: dropped (after the content hash, which they are part of)
+        {{ without_ip_properties('data_json') }} as data_json,
         content_hash,
         quarantine_reason,
         quarantine_detail

@@ -33,6 +33,7 @@ from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from orchestration.defs.ingestion.assets import DUCKDB_POOL
 from orchestration.defs.transform import dbt_assets as transform
+from orchestration.lib.personal_data import redact_database
 from orchestration.lib.resources import WarehouseResource
 
 PUBLISHED_FOLDER = "published"
@@ -111,6 +112,8 @@ def publish_copy(warehouse: Path) -> Path:
     temporary = _temporary_sibling(target)
     try:
         shutil.copyfile(warehouse, temporary)
+        # BI readers never see e-mail or IP addresses in clear, even in raw records
+        redact_database(str(temporary))
         # a copy that DuckDB cannot open must never replace a good one
         duckdb.connect(str(temporary), read_only=True).close()
         # a log left by someone who opened the old copy read-write would be replayed on the new one
@@ -119,6 +122,17 @@ def publish_copy(warehouse: Path) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
     return target
+
+
+def connect_published(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open a published copy the way BI readers must: read-only, with no access to files
+    or URLs outside the database (no read_csv, COPY, ATTACH or httpfs), and the
+    configuration locked so a query cannot switch either back on."""
+    return duckdb.connect(
+        str(path),
+        read_only=True,
+        config={"enable_external_access": False, "lock_configuration": True},
+    )
 
 
 def _quote_identifier(name: str) -> str:
