@@ -7,6 +7,9 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.finance_summary import finance_summary_lines
+from orchestration.lib.growth_summary import growth_summary_lines
+
 
 @dataclass
 class RunSummary:
@@ -123,6 +126,12 @@ def read_summary(warehouse: Path) -> RunSummary:
                 )
             )
         summary.extra_sections.extend(_reconciliation_sections(con))
+        finance = finance_summary_lines(con)
+        if finance:
+            summary.extra_sections.append(("revenue and retention:", finance))
+        growth = growth_summary_lines(con)
+        if growth:
+            summary.extra_sections.append(("growth:", growth))
     finally:
         con.close()
     return summary

@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per CRM alert candidate (metrics.md, The upgrade funnel and CRM alerts): a
     recorded crossing of a threshold whose stage is a CRM alert (80, 90, 100 %), with
     the recommended plan and both projected bills at crossed_at.

@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per customer, billing period and funnel stage reached (metrics.md,
     rpt_upgrade_funnel): the stage's earliest crossing over all metrics of the
     period (fct_usage_threshold_crossings), counted under the plan and UTC month of

@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per customer, UTC day and endpoint with requests: the accepted request
     events (growth_settings.request_event_type, api.request) at or before the as-of
     time, counted with their errors (status 400 and above; a missing or non-numeric

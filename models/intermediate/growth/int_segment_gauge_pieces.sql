@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per plan segment, time-weighted metric and piece of constant gauge value
     inside the segment's measured range [segment_start, min(usage_segment_end, as-of)):
     the value held, the piece's integral and the segment's integral before it, in

@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per plan segment and billable metric that has a limit in the sense of the
     upgrade funnel (metrics.md, The upgrade funnel and CRM alerts): the charge that
     applies has an included quantity above zero.

@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per subscription, billable metric and UTC day from the subscription start to
     the as-of day (or the cancellation's day), zero days included (metrics.md, Usage
     transparency): the day's usage, the usage to date of the billing period that

@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per billing period, limited metric and funnel threshold reached (metrics.md,
     The upgrade funnel and CRM alerts), as computed from the data of this run: the
     first time in the period that usage to date reached the threshold share of the

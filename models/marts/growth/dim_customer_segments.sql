@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per customer: its behaviour segment as of the run (metrics.md, Behaviour
     segments) with the features that placed it there. The window is the 90 UTC days
     before the as-of date (growth_settings.segment_window_days); features come from

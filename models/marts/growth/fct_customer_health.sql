@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per customer: its health score as of the run, 0 to 100, the weighted sum
     of five component scores (weights in the seed health_components) rounded half-up
     to an integer, with the components, time to first value and the at-risk flags

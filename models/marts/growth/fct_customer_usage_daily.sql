@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per subscription, billable metric and UTC day from the subscription start to
     the as-of day, zero days included (metrics.md, Usage transparency): what a
     customer-facing usage dashboard reads. The day's usage, the billing period's

@@ -1,6 +1,5 @@
 {{
     config(
-        enabled=var("growth_dev", false),
         materialized='incremental',
         incremental_strategy='append',
         full_refresh=false,

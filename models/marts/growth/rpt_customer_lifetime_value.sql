@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per customer: its lifetime value and its acquisition channel's, with the
     inputs shown (metrics.md, Customer health and lifetime value):
     lifetime value = ARPA x gross margin / monthly churn, where

@@ -1,5 +1,3 @@
-{{ config(enabled=var("growth_dev", false)) }}
-
 {#- One row per funnel stage, plan at the crossing, behaviour segment (as of the run)
     and UTC month of the crossing (metrics.md, rpt_upgrade_funnel). The unit counted
     is (customer, billing period, stage) at the stage's earliest crossing over all

@@ -2,8 +2,6 @@
 -- apart: two sent alerts of one customer are at least that far apart in crossed_at, and
 -- every suppressed alert has a sent alert of the customer less than that before it (or,
 -- for a late alert, after it).
-{{ config(enabled=var("growth_dev", false)) }}
-
 {%- set cooldown_hours = billing_setting('crm_contact_cooldown_hours', 'integer') %}
 
 with alerts as (

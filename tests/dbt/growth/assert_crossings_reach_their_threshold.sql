@@ -1,7 +1,5 @@
 -- Every recorded crossing's usage to date is at least its threshold share of the limit,
 -- and the funnel report counts every funnel entry once.
-{{ config(enabled=var("growth_dev", false)) }}
-
 with below_threshold as (
     select
         crossing_id as problem_key,

@@ -2,8 +2,6 @@
 -- recomputed here from the shown components (each exact to 1e-18), it may differ from
 -- the stored score only where the sum sits within 1e-15 of a half (the model rounds the
 -- exact fractions there).
-{{ config(enabled=var("growth_dev", false)) }}
-
 with health as (
     select
         customer_id,

@@ -2,8 +2,6 @@
 -- the sum of fct_customer_usage_daily.day_quantity equals the measured quantity of the
 -- subscription's segments (int_segment_usage, up to the as-of time), and the last day of
 -- every period shows the period's whole usage to date.
-{{ config(enabled=var("growth_dev", false)) }}
-
 with days as (
     select
         subscription_id,
