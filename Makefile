@@ -16,7 +16,7 @@ export DO_NOT_TRACK := 1
 export USAGE_BILLING_WAREHOUSE := $(WAREHOUSE)
 export USAGE_BILLING_LANDING_DIR := $(abspath $(LANDING))
 
-.PHONY: env demo test ui lint docs bench clean
+.PHONY: env demo test ui lint docs bench bench-generate clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -52,7 +52,13 @@ ui: env $(DAGSTER_HOME)/dagster.yaml
 docs: env
 	$(BIN)/dbt docs generate --profiles-dir . --static
 
+# The pipeline benchmark (issue 8): 10M events is the CI size; BENCH_EVENTS=100000000 on request.
+BENCH_EVENTS ?= 10000000
+BENCH_DAYS ?= 90
 bench: env
+	nice -n 10 $(BIN)/usage-billing bench --events $(BENCH_EVENTS) --days $(BENCH_DAYS)
+
+bench-generate: env
 	$(BIN)/python benchmarks/bench_generate.py --out /tmp/usage-billing-bench --events-per-day 10
 
 clean:

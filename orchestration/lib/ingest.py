@@ -284,13 +284,59 @@ def read_parquet_records(path: Path) -> Iterator[tuple[int, str, str | None]]:
         raise UnreadableFileError(f"{type(error).__name__}: {error}") from error
 
 
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def read_text_parquet_batches(path: Path, columns: list[str]) -> Iterator[pa.Table]:
+    """A Parquet file whose columns are all text (the CloudEvents layout), vectorized.
+
+    DuckDB writes each row as a JSON object (the columns in file order, null as null),
+    the same object `read_parquet_records` builds row by row in Python, about 100
+    times faster: 100 million usage events would otherwise spend hours here.
+    """
+    row = ", ".join(f"{_sql_text(name)}: {_sql_ident(name)}" for name in columns)
+    con = duckdb.connect()
+    try:
+        reader = con.execute(
+            f"""select file_row_number + 1 as record_number,
+                       cast(to_json({{{row}}}) as varchar) as raw_record,
+                       cast(null as varchar) as parse_error
+                from read_parquet({_sql_text(str(path))}, file_row_number = true)"""
+        ).to_arrow_reader(BATCH_ROWS)
+        for batch in reader:
+            yield pa.Table.from_batches([batch]).cast(RAW_RECORD_SCHEMA)
+    except (duckdb.Error, OSError, pa.ArrowException) as error:
+        raise UnreadableFileError(f"{type(error).__name__}: {error}") from error
+    finally:
+        con.close()
+
+
+def _sql_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _parquet_batches(path: Path) -> Iterator[pa.Table]:
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException) as error:
+        raise UnreadableFileError(f"{type(error).__name__}: {error}") from error
+    text = all(pa.types.is_string(f.type) or pa.types.is_large_string(f.type) for f in schema)
+    if text and len(schema) and "file_row_number" not in schema.names:
+        return read_text_parquet_batches(path, schema.names)
+    # other column types keep Python's rendering (json.dumps, default=str)
+    return _batched(read_parquet_records(path))
+
+
 def read_batches(path: Path, fmt: str) -> Iterator[pa.Table]:
     """The file's records as Arrow tables of (record_number, raw_record, parse_error)."""
     if fmt == "csv":
         return _batched(read_csv_records(path))
     if fmt in ("jsonl", "jsonl.gz"):
         return read_jsonl_batches(path)
-    return _batched(read_parquet_records(path))
+    return _parquet_batches(path)
 
 
 # --- loading -----------------------------------------------------------------------
