@@ -12,6 +12,7 @@ from landing_builder import basic_landing, usage_event, write_jsonl
 from orchestration.definitions import load
 from orchestration.defs.operations.schedules import daily_refresh_schedule, monthly_close_schedule
 from orchestration.defs.operations.sensors import landing_files_sensor, run_failure_alert_sensor
+from orchestration.lib import partitions
 
 
 def test_schedules_run_at_their_times_with_their_tick_as_the_clock():
@@ -19,8 +20,10 @@ def test_schedules_run_at_their_times_with_their_tick_as_the_clock():
     assert monthly_close_schedule.cron_schedule == "0 6 6 * *"
     assert daily_refresh_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     assert monthly_close_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    # partitioned jobs: the context needs the definitions to resolve partition keys
+    repository = load().get_repository_def()
     context = dg.build_schedule_context(
-        scheduled_execution_time=datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
+        scheduled_execution_time=datetime(2026, 12, 6, 6, 0, tzinfo=UTC), repository_def=repository
     )
     requests = monthly_close_schedule.evaluate_tick(context).run_requests
     assert len(requests) == 1
@@ -28,6 +31,38 @@ def test_schedules_run_at_their_times_with_their_tick_as_the_clock():
         requests[0].run_config["resources"]["warehouse"]["config"]["as_of"]
         == "2026-12-06T06:00:00Z"
     )
+    # the close on 6 December closes November: its month partition
+    assert requests[0].partition_key == "2026-11-01"
+    daily = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 12, 1, 2, 0, tzinfo=UTC), repository_def=repository
+    )
+    requests = daily_refresh_schedule.evaluate_tick(daily).run_requests
+    assert len(requests) == 1
+    # 02:00 on 1 December refreshes the day that just ended, 30 November
+    assert requests[0].partition_key == "2026-11-30"
+    assert (
+        requests[0].run_config["resources"]["warehouse"]["config"]["as_of"]
+        == "2026-12-01T02:00:00Z"
+    )
+
+
+def test_jobs_are_partitioned_by_day_and_by_month():
+    definitions = load()
+    daily = definitions.resolve_job_def("usage_billing_job")
+    close = definitions.resolve_job_def("monthly_close_job")
+    assert daily.partitions_def == partitions.DAILY
+    assert close.partitions_def == partitions.MONTHLY
+    assert partitions.DAILY.get_first_partition_key() == "2024-01-01"
+    usage_mart = dg.AssetKey(["marts", "fct_usage_daily"])
+    month_close = dg.AssetKey(["finance", "month_close"])
+    assert usage_mart in daily.asset_layer.selected_asset_keys
+    assert month_close not in daily.asset_layer.selected_asset_keys
+    assert month_close in close.asset_layer.selected_asset_keys
+    assert usage_mart not in close.asset_layer.selected_asset_keys
+    # the rest of the graph (ingestion, the ledger) runs in both
+    for key in (dg.AssetKey(["raw", "usage_events"]), dg.AssetKey(["marts", "fct_invoices"])):
+        assert key in daily.asset_layer.selected_asset_keys
+        assert key in close.asset_layer.selected_asset_keys
 
 
 def test_landing_sensor_starts_one_run_per_new_content(tmp_path, monkeypatch):

@@ -1,0 +1,181 @@
+"""Issue 7 (operations): day partitions give the same marts as a full build.
+
+Two days of usage for customer c1 (explorer, created 2026-01-01), landed as one file a
+day. The day-2 file repeats the last event of day 1 (23:59:59, an exact duplicate that
+straddles midnight) and holds two copies of its own first event. One warehouse gets
+both files and one unpartitioned run (the full build); the other gets the day-1 file
+and a run of partition 2026-01-05, then the day-2 file and a run of partition
+2026-01-06 (`usage-billing run --from/--to`). The marts must be equal, and every
+duplicate counted once.
+
+Hand-computed daily usage (metric_catalog: api_requests counts events, bandwidth_gb
+sums response_bytes / 1e9, active_users counts distinct user_id):
+- 2026-01-05: e1 (1,000 bytes, u1), e2 (2,000 bytes, u1) -> 2 requests,
+  0.000003 GB, 1 user
+- 2026-01-06: e3 (500 bytes, u1), e4 (3,000 bytes, u2) -> 2 requests,
+  0.0000035 GB, 2 users
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from decimal import Decimal
+
+import dagster as dg
+import duckdb
+import pytest
+from conftest import Warehouse
+from landing_builder import basic_landing, usage_event, write_jsonl
+
+from orchestration.defs.close.month_close import close_figures
+from orchestration.lib import partitions
+from orchestration.lib.run import _partition_arguments
+
+
+def _event(event_id: str, time: str, response_bytes: int, user: str) -> dict:
+    data = {"endpoint": "/v1/search", "status_code": 200, "response_bytes": response_bytes}
+    return usage_event(event_id, "c1", time, data={**data, "user_id": user})
+
+
+E1 = _event("e1", "2026-01-05T10:00:00Z", 1000, "u1")
+E2 = _event("e2", "2026-01-05T23:59:59Z", 2000, "u1")
+E3 = _event("e3", "2026-01-06T00:00:01Z", 500, "u1")
+E4 = _event("e4", "2026-01-06T12:00:00Z", 3000, "u2")
+DAY_1 = [E1, E2]
+DAY_2 = [E2, E3, E3, E4]  # e2 again across midnight, e3 twice in one file
+
+EXPECTED_DAILY = [
+    ("c1", "active_users", date(2026, 1, 5), "unique_count", 2, Decimal("1")),
+    ("c1", "api_requests", date(2026, 1, 5), "count", 2, Decimal("2")),
+    ("c1", "bandwidth_gb", date(2026, 1, 5), "sum", 2, Decimal("0.000003")),
+    ("c1", "active_users", date(2026, 1, 6), "unique_count", 2, Decimal("2")),
+    ("c1", "api_requests", date(2026, 1, 6), "count", 2, Decimal("2")),
+    ("c1", "bandwidth_gb", date(2026, 1, 6), "sum", 2, Decimal("0.0000035")),
+]
+DAILY_SQL = """select customer_id, metric_code, usage_date, aggregation, event_count, day_quantity
+               from marts.fct_usage_daily order by usage_date, metric_code"""
+USAGE_MART = dg.AssetKey(["marts", "fct_usage_daily"])
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory):
+    """(full build, day by day, the Dagster instance of the day-by-day runs)."""
+    root = tmp_path_factory.mktemp("partitions")
+    home = root / "dagster_home"
+    home.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        # a persistent instance: the runs' materializations and metadata can be read back
+        patch.setenv("DAGSTER_HOME", str(home))
+        full = Warehouse(root / "full")
+        basic_landing(full.landing)
+        write_jsonl(full.landing / "usage_events" / "2026-01-05.jsonl", DAY_1)
+        write_jsonl(full.landing / "usage_events" / "2026-01-06.jsonl", DAY_2)
+        full.run("2026-01-07T02:00:00Z")
+
+        daily = Warehouse(root / "daily")
+        basic_landing(daily.landing)
+        write_jsonl(daily.landing / "usage_events" / "2026-01-05.jsonl", DAY_1)
+        daily.run("2026-01-06T02:00:00Z", "--from", "2026-01-05")
+        write_jsonl(daily.landing / "usage_events" / "2026-01-06.jsonl", DAY_2)
+        daily.run("2026-01-07T02:00:00Z", "--from", "2026-01-06", "--to", "2026-01-06")
+        with dg.DagsterInstance.get() as instance:
+            yield full, daily, instance
+
+
+def test_day_by_day_equals_the_full_build(runs):
+    full, daily, _instance = runs
+    assert full.query(DAILY_SQL) == EXPECTED_DAILY
+    assert daily.query(DAILY_SQL) == EXPECTED_DAILY
+    for sql in (
+        "select invoice_id, status, currency, total_amount from marts.fct_invoices order by 1",
+        "select invoice_line_id, line_type, amount from marts.fct_invoice_lines order by 1",
+        "select event_source, event_id, event_at from intermediate.int_usage_events order by 2",
+        """select metric_code, period_start, batch_quantity from marts.fct_usage_reconciliation_periods
+           order by 1, 2""",
+    ):
+        assert daily.query(sql) == full.query(sql), sql
+
+
+def test_duplicates_across_midnight_count_once(runs):
+    full, daily, _instance = runs
+    for warehouse in (full, daily):
+        assert warehouse.query("select count(*) from intermediate.int_usage_events") == [(4,)]
+        # e2 again on day 2 and the second e3: two exact duplicates, nothing quarantined
+        assert warehouse.query(
+            "select sum(records_read), sum(records_staged), sum(records_duplicate), "
+            "sum(records_quarantined) from marts.fct_landing_files where source_name = 'usage_events'"
+        ) == [(6, 4, 2, 0)]
+
+
+def test_partitioned_runs_record_their_days_and_figures(runs):
+    _full, _daily, instance = runs
+    materialized = instance.get_materialized_partitions(USAGE_MART)
+    assert materialized == {"2026-01-05", "2026-01-06"}
+    landing = instance.fetch_materializations(
+        dg.AssetKey(["marts", "fct_landing_files"]), limit=1
+    ).records[0]
+    metadata = {
+        name: value.value
+        for name, value in landing.asset_materialization.metadata.items()
+        if isinstance(value.value, int | float)
+    }
+    # the latest run (day 2 of the day-by-day warehouse): both files, c1's customer and
+    # subscription rows, 6 usage records of which 2 exact duplicates
+    assert metadata["records_read"] == 8
+    assert metadata["usage_events_staged"] == 4
+    assert metadata["exact_duplicates"] == 2
+    assert metadata["records_quarantined"] == 0
+    assert metadata["quarantine_share"] == 0.0
+    invoices = instance.fetch_materializations(
+        dg.AssetKey(["marts", "fct_invoices"]), limit=1
+    ).records[0].asset_materialization.metadata
+    # explorer's creation invoice: the first base fee, 49 USD, finalized 24 h after 2026-01-01
+    assert invoices["invoices_finalized"].value == 1
+    assert invoices["invoices_draft"].value == 0
+    assert invoices["total_finalized_USD"].value == 49.0
+    holds = instance.fetch_materializations(
+        dg.AssetKey(["marts", "fct_invoice_holds"]), limit=1
+    ).records[0].asset_materialization.metadata
+    assert (holds["held_invoices"].value, holds["held_periods"].value) == (0, 0)
+
+
+def test_the_month_close_figures(runs):
+    full, _daily, _instance = runs
+    con = duckdb.connect(str(full.path), read_only=True)
+    try:
+        figures = close_figures(con, date(2026, 1, 1))
+    finally:
+        con.close()
+    # as of 2026-01-07 January is still open: only the creation invoice is dated in it
+    assert figures["month"] == "2026-01"
+    assert figures["is_month_closed"] is False
+    assert figures["invoices"] == [
+        {"status": "finalized", "currency": "USD", "invoices": 1, "total_amount": "49.00"}
+    ]
+    assert (figures["held_invoices"], figures["held_periods"]) == (0, 0)
+
+
+def test_day_ranges_become_partition_arguments():
+    assert _partition_arguments(None) == {}
+    assert _partition_arguments(("2026-01-05", "2026-01-05")) == {"partition_key": "2026-01-05"}
+    assert _partition_arguments(("2026-01-05", "2026-01-06")) == {
+        "tags": {
+            "dagster/asset_partition_range_start": "2026-01-05",
+            "dagster/asset_partition_range_end": "2026-01-06",
+        }
+    }
+    with pytest.raises(ValueError, match="before"):
+        _partition_arguments(("2026-01-06", "2026-01-05"))
+    with pytest.raises(ValueError, match="not a day partition"):
+        _partition_arguments(("2023-12-31", "2024-01-02"))
+    assert partitions.window_environment(
+        dg.TimeWindow(
+            partitions.DAILY.time_window_for_partition_key("2026-01-05").start,
+            partitions.DAILY.time_window_for_partition_key("2026-01-06").end,
+        )
+    ) == {
+        "USAGE_BILLING_WINDOW_START": "2026-01-05T00:00:00Z",
+        "USAGE_BILLING_WINDOW_END": "2026-01-07T00:00:00Z",
+    }
+    assert os.environ.get("USAGE_BILLING_WINDOW_START") is None
