@@ -84,6 +84,7 @@ def test_counts_are_consistent(bench: tuple[dict, str]) -> None:
     assert check["staged_distinct_events"] == landing["unique_events"]
     assert check["accepted_events"] == landing["unique_events"]
     # the incremental run loaded exactly the one more day
+    assert report["incremental"]["skipped"] is None
     after = check["after_incremental"]
     assert report["incremental"]["rows"] == landing["next_day_events"]
     assert after["loads"] == 2

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from orchestration.lib.generator import write_reference_files
 from orchestration.lib.generator_io import AsyncWriter, RecordFile
-from orchestration.lib.generator_plan import DAY, Plan, build_plan, make_time_range
+from orchestration.lib.generator_plan import DAY, HOUR, Plan, build_plan, make_time_range
 from orchestration.lib.generator_usage import (
     DayLabels,
     Strings,
@@ -60,7 +60,7 @@ class BenchLanding:
     next_day_unique_new: int  # of those, (source, id) not already in landing
     first_day: str
     last_day: str  # exclusive end of the landed days
-    as_of: str  # after every record of the plan: nothing is in the future
+    as_of: str  # an hour after the last landed day, as a daily run would be
     reference_rows: dict[str, int]
 
     def to_json(self) -> dict:
@@ -199,7 +199,7 @@ def write_bench_landing(
         next_day_unique_new=next_new,
         first_day=iso_utc(plan.range.start)[:10],
         last_day=iso_utc(plan.range.start + days * DAY)[:10],
-        as_of=iso_utc(plan.range.end + 2 * DAY),
+        as_of=iso_utc(plan.range.start + days * DAY + HOUR),
         reference_rows=reference,
     )
     (root / MANIFEST).write_text(json.dumps(result.to_json(), indent=1) + "\n", encoding="utf-8")
