@@ -33,10 +33,19 @@ demo: env
 	test -f $(LANDING)/_generator_summary.json || $(BIN)/usage-billing generate --out $(LANDING) --overwrite
 	$(BIN)/usage-billing run --landing $(LANDING) --warehouse $(WAREHOUSE) --as-of $(DEMO_AS_OF)
 
-test: env
+test: env chromium
 	$(BIN)/ruff check orchestration expectations tests benchmarks
 	$(BIN)/ruff format --check orchestration expectations tests benchmarks
 	$(BIN)/python -m pytest
+
+# The browser tests (tests/browser.py) drive Debian's headless Chromium: install it when
+# missing, if apt-get is there and we are root; otherwise those tests skip, saying why.
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver \
+	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }; \
+	  else echo "WARNING: chromium is missing and cannot be installed here: browser tests will skip"; fi; }
 
 lint: env
 	$(BIN)/ruff check orchestration expectations tests benchmarks

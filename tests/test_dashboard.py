@@ -9,17 +9,15 @@ The sample run is shared with tests/test_publish.py.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from browser import CHROMIUM_ARGS, chromium_path, free_port, wait_for_url
 from streamlit.testing.v1 import AppTest
 from test_publish import published_sample
 
@@ -28,16 +26,6 @@ sys.path.insert(0, str(DASHBOARD))
 
 import dashboard_charts  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # charts each page draws when its mart is built (a missing mart shows a note instead)
 FINANCE_CHARTS = {
     "rpt_revenue_monthly": 1,
@@ -163,29 +151,9 @@ def test_the_mrr_waterfall_steps_add_up():
 # --- the real server in headless Chromium -------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for_health(url: str, server: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"streamlit exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError("streamlit did not answer its health check")
-
-
 @pytest.fixture
 def dashboard_server(published: Path, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "streamlit.log").open("w")
     server = subprocess.Popen(
         [
@@ -208,7 +176,7 @@ def dashboard_server(published: Path, tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_health(url, server)
+        wait_for_url(f"{url}/_stcore/health", server, what="streamlit")
         yield url
     finally:
         server.terminate()
@@ -219,14 +187,13 @@ def dashboard_server(published: Path, tmp_path: Path) -> Iterator[str]:
 def test_the_dashboard_renders_in_headless_chromium(
     dashboard_server: str, published: Path, tmp_path: Path
 ):
-    assert CHROMIUM.exists(), (
-        "headless Chromium is needed: apt-get install -y chromium chromium-driver"
-    )
     from playwright.sync_api import sync_playwright
 
     expected = _expected_charts(FINANCE_CHARTS, _built_marts(published))
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium_path()), args=CHROMIUM_ARGS
+        )
         try:
             # tall enough for the whole page: Streamlit scrolls inside its own container
             page = browser.new_page(viewport={"width": 1400, "height": 5200})
