@@ -30,6 +30,9 @@ def test_duckdb_writers_share_one_pool():
         # two dbt ops: the reconciliation gate (a blocking check) stands between them
         "dbt_models": "duckdb_writer",
         "dbt_invoice_ledger": "duckdb_writer",
+        # the day-partitioned usage mart, and the month close (reads between writers)
+        "dbt_usage_daily": "duckdb_writer",
+        "finance__month_close": "duckdb_writer",
         "exports__reconciliation_alerts": "duckdb_writer",
         "exports__crm_upsell_alerts": "duckdb_writer",
         "exports__published_warehouse": "duckdb_writer",
