@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,9 @@ def write_fixed_landing(landing: Path) -> None:
             ("fz_known", "UTC", "USD"),
         ]
     ]
+    # customers without a subscription, so that the two bad rows below stay under the
+    # quarantine share that holds invoices (5 % of customers/)
+    customers += [customer(f"filler{n:02d}", email=email_of(f"filler{n:02d}")) for n in range(50)]
     path = write_csv(landing / "customers" / "customers.csv", CUSTOMER_COLUMNS, customers)
     # quarantined customer rows carrying e-mails: a row with too many fields, a bad timestamp
     with path.open("a", encoding="utf-8") as handle:
@@ -256,11 +260,26 @@ envelopes = st.fixed_dictionaries(
         "data": st.one_of(data_objects, data_objects.map(json.dumps)),
     },
 )
+# complete envelopes for the known fuzz customer, in its subscription: staged unless a value
+# is bad (negative, not a number, ...); injection strings in id, source and properties
+valid_envelopes = st.fixed_dictionaries(
+    {
+        "specversion": st.just("1.0"),
+        "id": texts.filter(lambda text: text.strip() != ""),
+        "source": st.sampled_from(["//fuzz", "'; drop table x; --", "{{ source }}", '//a"b']),
+        "type": st.sampled_from(["api.request", "storage.snapshot", "compute.job_completed"]),
+        "subject": st.just("fz_known"),
+        "time": st.sampled_from(
+            ["2026-03-02T10:00:00Z", "2026-06-30T23:59:59.999999Z", "2026-05-01T00:00:00+14:00"]
+        ),
+        "data": data_objects,
+    }
+)
 garbage_lines = st.one_of(
     st.sampled_from(["[1, 2]", "null", "42", '"text"', "{", "{{ }}", "{}", '{"id": }']),
     texts.filter(lambda line: line.strip() != ""),
 )
-usage_lines = st.one_of(envelopes.map(lambda record: json.dumps(record)), garbage_lines)
+usage_lines = st.one_of(valid_envelopes.map(json.dumps), envelopes.map(json.dumps), garbage_lines)
 customer_rows = st.fixed_dictionaries(
     {
         "customer_id": st.one_of(texts, st.sampled_from(["fz_cust", "'; drop table x; --"])),
@@ -320,38 +339,77 @@ def write_fuzz_landing(landing: Path) -> tuple[list[str], list[dict[str, str]]]:
 # --- the shared run ----------------------------------------------------------------------
 
 
+LATE_FILE = "usage_events/late.jsonl"
+
+
+def write_late_usage(landing: Path) -> None:
+    """Usage for periods finalized by the first run: three paris requests in
+    [Apr 15, May 15) and one ny request in [Feb 15, Mar 15)."""
+    write_jsonl(
+        landing / LATE_FILE,
+        [usage_event(f"late{n}", "paris", "2026-05-01T10:00:00Z") for n in range(3)]
+        + [usage_event("late_ny", "ny", "2026-03-01T12:00:00Z")],
+    )
+
+
 @dataclass
 class Scenario:
-    warehouse: Any  # conftest.Warehouse
+    warehouse: Any  # conftest.Warehouse, after both runs
     fuzz_lines: list[str]
     fuzz_rows: list[dict[str, str]]
-    exit_code: int
+    first_run: Path  # a copy of the warehouse file after the first run
+    first_landing: Path  # a copy of the landing directory the first run read
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 _CACHE: dict[str, Scenario] = {}
 
 
-def scenario(tmp_path_factory) -> Scenario:
-    """The shared landing directory, run once per session at AS_OF with 2 DuckDB threads."""
+def _run_with_threads(warehouse, threads: str, *extra: str) -> int:
+    previous = os.environ.get(THREADS_ENV)
+    os.environ[THREADS_ENV] = threads
+    try:
+        return warehouse.run(AS_OF, *extra, expect_success=False)
+    finally:
+        if previous is None:
+            os.environ.pop(THREADS_ENV, None)
+        else:
+            os.environ[THREADS_ENV] = previous
+
+
+def scenario(tmp_path_factory, need_second_run: bool = True) -> Scenario:
+    """Two runs at AS_OF with 2 DuckDB threads, once per session:
+
+    1. the fixed landing (every invoice up to Nov 15 finalizes); a copy of the warehouse
+       file and of the landing directory are kept (the ledger's "before", the kill
+       test's reference);
+    2. then the hypothesis batch and late usage for finalized periods land, and the
+       second run is a `--full-refresh`. The fuzz batch is not in the first run because
+       it quarantines most customer rows, which (rightly) holds every invoice due.
+    """
+    assert "failed" not in _CACHE, _CACHE.get("failed")
     if "main" not in _CACHE:
         from conftest import Warehouse
 
+        _CACHE["failed"] = "the shared reliability runs failed earlier in this session"
+
         warehouse = Warehouse(tmp_path_factory.mktemp("reliability"))
         write_fixed_landing(warehouse.landing)
+        first = _run_with_threads(warehouse, "2")
+        assert first == 0, "usage-billing run failed on the reliability landing"
+        first_run = warehouse.root / "first_run.duckdb"
+        shutil.copyfile(warehouse.path, first_run)
+        first_landing = warehouse.root / "first_landing"
+        shutil.copytree(warehouse.landing, first_landing)
         lines, rows = write_fuzz_landing(warehouse.landing)
-        previous = os.environ.get(THREADS_ENV)
-        os.environ[THREADS_ENV] = "2"
-        try:
-            code = warehouse.run(AS_OF, expect_success=False)
-        finally:
-            if previous is None:
-                os.environ.pop(THREADS_ENV, None)
-            else:
-                os.environ[THREADS_ENV] = previous
-        _CACHE["main"] = Scenario(warehouse, lines, rows, code)
+        write_late_usage(warehouse.landing)
+        second = _run_with_threads(warehouse, "2", "--full-refresh")
+        _CACHE["main"] = Scenario(warehouse, lines, rows, first_run, first_landing)
+        _CACHE["main"].extra["second_exit_code"] = second
+        del _CACHE["failed"]
     result = _CACHE["main"]
-    assert result.exit_code == 0, "usage-billing run failed on the reliability landing"
+    if need_second_run:
+        assert result.extra["second_exit_code"] == 0, "the fuzz and late-data run failed"
     return result
 
 

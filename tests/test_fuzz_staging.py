@@ -27,6 +27,7 @@ REASONS = {
     "invalid_timestamp",
     "future_timestamp",
     "negative_quantity",
+    "quantity_out_of_range",
     "non_numeric_value",
     "unknown_customer",
     "unknown_event_type",

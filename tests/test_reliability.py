@@ -21,7 +21,6 @@ from pathlib import Path
 import duckdb
 import pytest
 import reliability_scenario as scenario_module
-from landing_builder import usage_event, write_jsonl
 
 from orchestration.lib.settings import REPO_ROOT
 
@@ -33,77 +32,85 @@ def run(tmp_path_factory):
     return scenario_module.scenario(tmp_path_factory)
 
 
-def ledger_rows(warehouse) -> dict[str, list[tuple]]:
-    return {
-        "invoices": warehouse.query(
-            "select * from marts.fct_invoices where status = 'finalized' order by invoice_id"
-        ),
-        "lines": warehouse.query(
-            """select * from marts.fct_invoice_lines where invoice_status = 'finalized'
-               order by invoice_line_id"""
-        ),
-    }
+def ledger_rows(path: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            "invoices": con.execute(
+                "select * from marts.fct_invoices where status = 'finalized' order by invoice_id"
+            ).fetchall(),
+            "lines": con.execute(
+                """select * from marts.fct_invoice_lines where invoice_status = 'finalized'
+                   order by invoice_line_id"""
+            ).fetchall(),
+        }
+    finally:
+        con.close()
 
 
 def ledger_hash(rows: dict[str, list[tuple]]) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
-# --- the ledger -----------------------------------------------------------------------------
+def kept_rows(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> dict:
+    """The rows of `after` that were in `before`, in `after`'s order."""
+    return {name: [row for row in after[name] if row in set(before[name])] for name in before}
 
 
 @pytest.fixture(scope="module")
-def rerun(run, tmp_path_factory):
-    """A copy of the finalized warehouse after one more run that brings every fault at once:
-    late usage for a finalized period, --full-refresh, and an as-of two months earlier."""
+def before(run) -> dict[str, list[tuple]]:
+    rows = ledger_rows(run.first_run)
+    assert len(rows["invoices"]) >= 30 and len(rows["lines"]) >= 100
+    return rows
+
+
+@pytest.fixture(scope="module")
+def earlier(run, tmp_path_factory):
+    """A copy of the first run's warehouse, run again with --full-refresh at an as-of two
+    months earlier (every invoice after Sep 20 is then 'in the future')."""
     from conftest import Warehouse
 
-    before = ledger_rows(run.warehouse)
-    copy = Warehouse(tmp_path_factory.mktemp("ledger_rerun"))
-    shutil.copytree(run.warehouse.landing, copy.landing, dirs_exist_ok=True)
+    copy = Warehouse(tmp_path_factory.mktemp("earlier_as_of"))
+    shutil.copytree(run.first_landing, copy.landing, dirs_exist_ok=True)
     copy.path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(run.warehouse.path, copy.path)
-    # late: three more May requests for paris (period Apr 15 - May 15, finalized) and ny
-    write_jsonl(
-        copy.landing / "usage_events" / "late.jsonl",
-        [usage_event(f"late{n}", "paris", "2026-05-01T10:00:00Z") for n in range(3)]
-        + [usage_event("late_ny", "ny", "2026-03-01T12:00:00Z")],
-    )
-    copy.run("2026-09-20T00:00:00Z", "--full-refresh")
-    return before, copy
+    shutil.copyfile(run.first_run, copy.path)
+    code = copy.run("2026-09-20T00:00:00Z", "--full-refresh", expect_success=False)
+    return copy, code
 
 
-def test_finalized_ledger_is_byte_identical_after_late_data_full_refresh_and_earlier_as_of(
-    run, rerun
-):
-    before, copy = rerun
-    assert len(before["invoices"]) >= 20 and len(before["lines"]) >= 60
-    after = ledger_rows(copy)
-    # every row finalized before is still there, unchanged, byte for byte
-    kept = {
-        "invoices": [row for row in after["invoices"] if row in set(before["invoices"])],
-        "lines": [row for row in after["lines"] if row in set(before["lines"])],
-    }
-    assert ledger_hash(kept) == ledger_hash(before)
-    assert len(after["invoices"]) >= len(before["invoices"])
+def test_finalized_ledger_is_byte_identical_after_late_data_and_a_full_refresh(run, before):
+    after = ledger_rows(run.warehouse.path)
+    assert ledger_hash(kept_rows(before, after)) == ledger_hash(before)
 
 
-def test_late_usage_for_a_finalized_period_waits_for_the_next_boundary(rerun):
-    """At the earlier as-of every issued invoice is already finalized, so the late usage
-    is not billed yet (no adjustment line, no changed invoice); that it then arrives as an
-    adjustment line on the next invoice is proven by tests/test_billing_scenarios.py
+def test_finalized_ledger_is_byte_identical_after_a_run_at_an_earlier_as_of(before, earlier):
+    copy, _ = earlier
+    after = ledger_rows(copy.path)
+    assert ledger_hash(kept_rows(before, after)) == ledger_hash(before)
+    # and nothing was finalized twice or anew for periods after the earlier as-of
+    assert len(after["invoices"]) == len(before["invoices"])
+
+
+def test_a_run_at_an_earlier_as_of_succeeds(earlier):
+    _, code = earlier
+    assert code == 0
+
+
+def test_late_usage_for_a_finalized_period_waits_for_the_next_boundary(run):
+    """At AS_OF every issued invoice is already finalized, so the late usage is staged
+    but not billed yet (no adjustment line); that it then arrives as an adjustment line on
+    the next invoice is proven by tests/test_billing_scenarios.py
     (test_enterprise_card_late_file_adjustment_and_immutable_ledger)."""
-    _, copy = rerun
-    assert copy.query(
+    assert run.warehouse.query(
         "select count(*) from intermediate.int_usage_events where event_id like 'late%'"
     ) == [(4,)]
-    assert copy.query(
+    assert run.warehouse.query(
         "select count(*) from marts.fct_invoice_lines where line_type = 'adjustment'"
     ) == [(0,)]
 
 
-def test_one_invoice_per_period_after_every_run(run, rerun):
-    _, copy = rerun
+def test_one_invoice_per_period_after_every_run(run, earlier):
+    copy, _ = earlier
     for warehouse in (run.warehouse, copy):
         assert (
             warehouse.query(
@@ -116,10 +123,11 @@ def test_one_invoice_per_period_after_every_run(run, rerun):
 
 def test_the_unique_constraint_rejects_a_second_invoice(run, tmp_path):
     copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(run.warehouse.path, copy)
+    shutil.copyfile(run.first_run, copy)
     con = duckdb.connect(str(copy))
     try:
         count = con.execute("select count(*) from marts.fct_invoices").fetchone()[0]
+        assert count >= 30
         # the same period billed again under a new invoice id
         with pytest.raises(duckdb.ConstraintException, match="[Dd]uplicate key"):
             con.execute(
@@ -139,8 +147,7 @@ def test_every_amount_column_in_marts_is_decimal(run):
     columns = run.warehouse.query(
         """select table_name || '.' || column_name, data_type from information_schema.columns
            where table_schema = 'marts'
-             and regexp_matches(column_name, '(amount|revenue|mrr|arr|_fee|price|ltv|_value$)')
-             and column_name not like '%_id' and column_name not like '%count%'"""
+             and regexp_matches(column_name, '(amount|_revenue$|^revenue$|mrr$|_arr$|_fee$|price$|ltv$)')"""
     )
     assert len(columns) >= 30
     assert [(name, kind) for name, kind in columns if not kind.startswith("DECIMAL")] == []

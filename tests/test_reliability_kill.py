@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 import reliability_scenario as scenario_module
 
@@ -110,27 +111,32 @@ class RunProcess:
         return code
 
 
-def _marts(warehouse) -> dict[str, list[tuple]]:
-    tables = warehouse.query(
-        """select table_name from information_schema.tables
-           where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"""
-    )
-    return {
-        name: sorted(warehouse.query(f'select * from marts."{name}"'), key=repr)
-        for (name,) in tables
-    }
+def _marts(path: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            """select table_name from information_schema.tables
+               where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"""
+        ).fetchall()
+        return {
+            name: sorted(con.execute(f'select * from marts."{name}"').fetchall(), key=repr)
+            for (name,) in tables
+        }
+    finally:
+        con.close()
 
 
 def test_killed_runs_then_a_rerun_give_the_uninterrupted_marts(tmp_path_factory):
     from conftest import Warehouse
 
-    reference = scenario_module.scenario(tmp_path_factory).warehouse
+    # the first shared run: the fixed landing, uninterrupted, 2 threads
+    shared = scenario_module.scenario(tmp_path_factory, need_second_run=False)
     seed = scenario_module.random_seed()
     print(f"USAGE_BILLING_KILL_SEED={seed}")
     rng = random.Random(seed)
 
     victim = Warehouse(tmp_path_factory.mktemp("killed"))
-    shutil.copytree(reference.landing, victim.landing, dirs_exist_ok=True)
+    shutil.copytree(shared.first_landing, victim.landing, dirs_exist_ok=True)
     victim.path.parent.mkdir(parents=True)
     logs = victim.root / "logs"
     logs.mkdir()
@@ -154,7 +160,7 @@ def test_killed_runs_then_a_rerun_give_the_uninterrupted_marts(tmp_path_factory)
     assert final.finish() == 0, (logs / "rerun.log").read_text()[-4000:]
     assert processes_using(victim.path) == []
 
-    expected, actual = _marts(reference), _marts(victim)
+    expected, actual = _marts(shared.first_run), _marts(victim.path)
     assert sorted(actual) == sorted(expected)
     assert len(expected["fct_invoices"]) >= 20
     differing = [name for name in expected if actual[name] != expected[name]]

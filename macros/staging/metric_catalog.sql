@@ -30,6 +30,14 @@
     {%- else -%}({% for t in types %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor %}){%- endif -%}
 {%- endmacro %}
 
+{#- The largest value one event may carry (10^15: a petabyte in bytes, 31 million years in
+    seconds). Larger values are quarantined as `quantity_out_of_range`: downstream
+    arithmetic (time-weighted storage multiplies by seconds, rating scales by shares)
+    must stay inside DECIMAL(38), and one such event used to fail the whole run. -#}
+{% macro max_event_quantity() -%}
+    1000000000000000
+{%- endmacro %}
+
 {#- The first value problem of an event with a catalog type, or null.
     Numeric aggregations need a number >= 0; required properties must be present. -#}
 {% macro usage_value_problem(event_type_column, data_column) -%}
@@ -48,6 +56,9 @@
             then 'non_numeric_value'
         when {{ event_type_column }} = '{{ row.event_type }}' and {{ parse_decimal(value) }} < 0
             then 'negative_quantity'
+        when {{ event_type_column }} = '{{ row.event_type }}'
+            and {{ parse_decimal(value) }} > {{ max_event_quantity() }}
+            then 'quantity_out_of_range'
         {%- endif %}
     {%- endfor %}
     end
@@ -66,6 +77,7 @@
             and (({{ value }} is null and {{ 'true' if row.is_value_required else 'false' }})
             {%- if row.aggregation in ('sum', 'max', 'latest', 'time_weighted_avg') %}
                 or ({{ value }} is not null and coalesce({{ parse_decimal(value) }}, -1) < 0)
+                or coalesce({{ parse_decimal(value) }}, 0) > {{ max_event_quantity() }}
             {%- endif %})
             then 'data.{{ row.value_property }} = ' || coalesce({{ value }}, 'missing')
     {%- endfor %}
