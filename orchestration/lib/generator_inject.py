@@ -195,7 +195,7 @@ def _plan_drift(
     candidates = np.flatnonzero(active & (np.arange(len(active)) >= first_day))
     if not len(candidates):
         return {}
-    per_kind = max(1, min(4, k // 3))
+    per_kind = max(1, min(6, k // 2))
     wanted = [kind for kind in DRIFT_KINDS for _ in range(per_kind)]
     replace = len(candidates) < len(wanted)
     days = rng.choice(candidates, size=len(wanted), replace=replace)

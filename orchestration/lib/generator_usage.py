@@ -464,12 +464,19 @@ def format_quantity(metric: str, base: int) -> str:
     return str(base)
 
 
+DRIFT_MIN_REQUESTS = 60
+
+
 def pick_drift_hour(
     ev: DayEvents, plan: Plan, rng: np.random.Generator, taken: set[int]
 ) -> int | None:
-    """A customer-hour for a deliberate drift: a random customer's busiest hour of the day.
+    """A customer-hour for a deliberate drift: a customer's busiest hour of the day.
 
-    Orchestrators only when nobody else used the API that day.
+    The customer is drawn among those whose busiest hour has at least DRIFT_MIN_REQUESTS
+    requests, from the quietest quarter of them by the day's requests, so that the drift is
+    visible against the reconciliation tolerance (10 units or 0.5 % of the period) and
+    the sample shows a few holds; any customer when none qualifies. Orchestrators only
+    when nobody else used the API that day.
     """
     totals = hour_totals(ev)
     keys, counts = totals.keys, totals.requests
@@ -479,8 +486,17 @@ def pick_drift_hour(
     if not pool.any():
         return None
     keys, counts = keys[pool], counts[pool]
-    customers = np.unique(keys // 24)
-    chosen = customers[int(rng.integers(len(customers)))]
+    customers, owner = np.unique(keys // 24, return_inverse=True)
+    busiest = np.zeros(len(customers), dtype=np.int64)
+    np.maximum.at(busiest, owner, counts)
+    day_total = np.bincount(owner, weights=counts, minlength=len(customers))
+    eligible = np.flatnonzero(busiest >= DRIFT_MIN_REQUESTS)
+    if len(eligible):
+        quiet = eligible[np.argsort(day_total[eligible], kind="stable")]
+        eligible = quiet[: max(1, (len(quiet) + 3) // 4)]
+    else:
+        eligible = np.arange(len(customers))
+    chosen = customers[eligible[int(rng.integers(len(eligible)))]]
     mine = keys // 24 == chosen
     return int(keys[mine][int(np.argmax(counts[mine]))])
 
