@@ -1,4 +1,5 @@
-"""Issue 7 (operations): day partitions give the same marts as a full build.
+"""Issue 7 (operations): day partitions give the same marts as a full build; run figures,
+the month close and the failed-gate alert on the same runs.
 
 Two days of usage for customer c1 (explorer, created 2026-01-01), landed as one file a
 day. The day-2 file repeats the last event of day 1 (23:59:59, an exact duplicate that
@@ -18,6 +19,7 @@ sums response_bytes / 1e9, active_users counts distinct user_id):
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date
 from decimal import Decimal
@@ -28,7 +30,9 @@ import pytest
 from conftest import Warehouse
 from landing_builder import basic_landing, usage_event, write_jsonl
 
+from orchestration.definitions import load
 from orchestration.defs.close.month_close import close_figures
+from orchestration.defs.operations.sensors import run_failure_alert_sensor
 from orchestration.lib import partitions
 from orchestration.lib.run import _partition_arguments
 
@@ -127,16 +131,20 @@ def test_partitioned_runs_record_their_days_and_figures(runs):
     assert metadata["exact_duplicates"] == 2
     assert metadata["records_quarantined"] == 0
     assert metadata["quarantine_share"] == 0.0
-    invoices = instance.fetch_materializations(
-        dg.AssetKey(["marts", "fct_invoices"]), limit=1
-    ).records[0].asset_materialization.metadata
+    invoices = (
+        instance.fetch_materializations(dg.AssetKey(["marts", "fct_invoices"]), limit=1)
+        .records[0]
+        .asset_materialization.metadata
+    )
     # explorer's creation invoice: the first base fee, 49 USD, finalized 24 h after 2026-01-01
     assert invoices["invoices_finalized"].value == 1
     assert invoices["invoices_draft"].value == 0
     assert invoices["total_finalized_USD"].value == 49.0
-    holds = instance.fetch_materializations(
-        dg.AssetKey(["marts", "fct_invoice_holds"]), limit=1
-    ).records[0].asset_materialization.metadata
+    holds = (
+        instance.fetch_materializations(dg.AssetKey(["marts", "fct_invoice_holds"]), limit=1)
+        .records[0]
+        .asset_materialization.metadata
+    )
     assert (holds["held_invoices"].value, holds["held_periods"].value) == (0, 0)
 
 
@@ -179,3 +187,55 @@ def test_day_ranges_become_partition_arguments():
         "USAGE_BILLING_WINDOW_END": "2026-01-07T00:00:00Z",
     }
     assert os.environ.get("USAGE_BILLING_WINDOW_START") is None
+
+
+def test_a_failed_gate_writes_the_operator_alert(runs, monkeypatch):
+    """The reconciliation gate alone, on the full build, sabotaged as in
+    test_reconciliation.py: the run fails and the run-failure sensor writes the alert."""
+    import expectations.reconciliation_gate as gate
+
+    full, _daily, instance = runs
+    monkeypatch.setattr(gate, "expected_status", lambda *args: "held")
+    monkeypatch.setenv("USAGE_BILLING_WAREHOUSE", str(full.path))
+    check = dg.AssetCheckKey(
+        dg.AssetKey(["intermediate", "int_invoices_issued"]), "reconciliation_gate"
+    )
+    job = (
+        load()
+        .resolve_job_def("usage_billing_job")
+        .get_subset(asset_selection=set(), asset_check_selection={check})
+    )
+    result = job.execute_in_process(
+        run_config={
+            "resources": {
+                "warehouse": {
+                    "config": {
+                        "warehouse_path": str(full.path),
+                        "landing_dir": str(full.landing),
+                        "as_of": "2026-01-07T02:00:00Z",
+                    }
+                }
+            }
+        },
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = (
+        instance.get_records_for_run(result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+        .records[0]
+        .event_log_entry.dagster_event
+    )
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_failure_alert_sensor",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=failure,
+    ).for_run_failure()
+    run_failure_alert_sensor(context)
+    alert = json.loads(
+        (full.path.parent / "exports" / "alerts" / f"{result.run_id}.json").read_text()
+    )
+    assert alert["job_name"] == "usage_billing_job"
+    assert alert["failed_steps"] == "intermediate__int_invoices_issued_reconciliation_gate"
+    assert "reconciliation_gate" in alert["message"]
