@@ -120,24 +120,3 @@
         * cast('0.000000001' as decimal(38, 9))
     )
 {%- endmacro %}
-
-
-{#- A value property's text as DECIMAL(38, 9); null when it is not a number.
-    Same result as parse_decimal (macros/parsing.sql), faster on DuckDB: a text to
-    DECIMAL(38, 9) cast costs about 35 microseconds a row in DuckDB 1.5 (over 100
-    times a DECIMAL(18, 9) cast), so values that fit DECIMAL(18, 9) (below 1e9,
-    nearly all) take the fast cast and only larger ones the wide cast. -#}
-{% macro usage_parse_decimal(text) -%}
-    {{ return(adapter.dispatch('usage_parse_decimal')(text)) }}
-{%- endmacro %}
-
-{% macro default__usage_parse_decimal(text) -%}
-    {{ parse_decimal(text) }}
-{%- endmacro %}
-
-{% macro duckdb__usage_parse_decimal(text) -%}
-    coalesce(
-        cast(try_cast(nullif(trim({{ text }}), '') as decimal(18, 9)) as decimal(38, 9)),
-        try_cast(nullif(trim({{ text }}), '') as decimal(38, 9))
-    )
-{%- endmacro %}

@@ -43,7 +43,7 @@ valued as (
         case
             when measured.aggregation = 'count' then cast(1 as decimal(38, 9))
             when measured.aggregation = 'unique_count' then cast(null as decimal(38, 9))
-            else coalesce({{ usage_parse_decimal('measured.value_text') }}, cast(0 as decimal(38, 9)))
+            else coalesce({{ parse_decimal('measured.value_text') }}, cast(0 as decimal(38, 9)))
         end as raw_value
     from measured
 ),

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_revenue_rollforward'}}}) }}
+
 -- Recognized revenue ties out between layers (metrics.md, Rounding; Balances):
 -- - the roll-forward's recognized amount is rpt_revenue_monthly's, per customer,
 --   currency and month, and in total per currency and month;

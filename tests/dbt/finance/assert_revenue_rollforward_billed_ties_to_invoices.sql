@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_revenue_rollforward'}}}) }}
+
 -- Billed amounts tie to finalized invoices to the cent (metrics.md, Balances): per
 -- customer, currency and UTC month of the invoice's boundary instant, and in total
 -- per currency and month.

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_revenue_schedule'}}}) }}
+
 -- Every obligation whose service is over by the as-of time (its spans ended, or a
 -- cancellation ended them) has recognized exactly its transaction price: the days of
 -- the schedule, catch-ups included, add up to the components' amounts without a

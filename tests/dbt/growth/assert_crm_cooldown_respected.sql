@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_crm_upsell_alerts'}}}) }}
+
 -- No customer gets two outbound contacts less than crm_contact_cooldown_hours (14 x 24)
 -- apart: two sent alerts of one customer are at least that far apart in crossed_at, and
 -- every suppressed alert has a sent alert of the customer less than that before it (or,

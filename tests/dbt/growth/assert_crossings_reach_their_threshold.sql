@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_usage_threshold_crossings'}}}) }}
+
 -- Every recorded crossing's usage to date is at least its threshold share of the limit,
 -- and the funnel report counts every funnel entry once.
 with below_threshold as (

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_customer_usage_daily'}}}) }}
+
 -- The usage dashboard's days add up to the billed usage: per subscription and metric,
 -- the sum of fct_customer_usage_daily.day_quantity equals the measured quantity of the
 -- subscription's segments (int_segment_usage, up to the as-of time), and the last day of

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_rating_inputs'}}}) }}
+
 {#- Every rated quantity of a billable metric found a rate card (the customer's
     contract card or its plan's charge in its currency) in force at its price
     instant: otherwise its usage would silently go unbilled. -#}

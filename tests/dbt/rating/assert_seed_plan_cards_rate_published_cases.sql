@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_rate_card_bands'}}}) }}
+
 {#- The plan catalog as seeded rates the published cases of billing-rules.md, through
     the same rating macro as int_usage_rated: Scale, 12,500,000 requests = 125.00 of
     usage, 724.00 with the 599 base fee; 10,000,001 = 0.05; Professional, 1,200

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_base_fee_charges'}}}) }}
+
 {#- The base-fee charges of a period tie out to its segments: exactly one base fee,
     one credit and one charge per plan change, and the period's net (base fee +
     credits + charges) equals the sum over segments of base_fee_amount x

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_billing_periods'}}}) }}
+
 {#- Billing periods of a subscription are contiguous and complete: indexes run
     0, 1, 2, ... with each period ending where the next starts; period 0 starts at
     the creation; no period starts after the as-of time or at/after the

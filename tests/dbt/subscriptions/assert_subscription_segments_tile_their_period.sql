@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_subscription_segments'}}}) }}
+
 {#- The plan segments of a billing period tile it exactly: the first starts at the
     period start, each ends where the next starts, the last ends at the period end,
     and their shares add up to exactly 1. Returns the offending periods. -#}
