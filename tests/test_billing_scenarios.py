@@ -259,20 +259,25 @@ def _ledger(warehouse):
 
 def test_enterprise_card_late_file_adjustment_and_immutable_ledger(warehouse):
     landing = warehouse.landing
-    write_csv(landing / "customers" / "c.csv", CUSTOMER_COLUMNS, [customer("ent")])
+    write_csv(
+        landing / "customers" / "c.csv", CUSTOMER_COLUMNS, [customer("ent"), customer("free")]
+    )
     write_csv(
         landing / "subscription_events" / "s.csv",
         SUBSCRIPTION_COLUMNS,
         [
             subscription_event(
                 "x1", "ent", "created", "2026-05-01T00:00:00Z", "enterprise", contract_price="1000"
-            )
+            ),
+            # explorer: 500,000 requests in a free first band
+            subscription_event("x2", "free", "created", "2026-05-01T00:00:00Z", "explorer"),
         ],
     )
     write_csv(landing / "contract_rates" / "ent.csv", CONTRACT_RATE_COLUMNS, ENTERPRISE_CARD)
     write_jsonl(
         landing / "usage_events" / "may.jsonl",
-        [usage_event(f"m{n}", "ent", f"2026-05-{10 + n:02d}T12:00:00Z") for n in range(15)],
+        [usage_event(f"m{n}", "ent", f"2026-05-{10 + n:02d}T12:00:00Z") for n in range(15)]
+        + [usage_event(f"f{n}", "free", "2026-05-20T12:00:00Z") for n in range(3)],
     )
     warehouse.run("2026-06-10T00:00:00Z")
     # June 1 invoice: June's base fee 1,000 + May's 15 requests: 10 x 2 + 5 x 3 = 35
@@ -299,11 +304,17 @@ def test_enterprise_card_late_file_adjustment_and_immutable_ledger(warehouse):
     # five more May requests land late: rate(20) = 10 x 2 + 10 x 3 = 50, billed 35: +15
     write_jsonl(
         landing / "usage_events" / "may-late.jsonl",
-        [usage_event(f"late{n}", "ent", "2026-05-30T12:00:00Z") for n in range(5)],
+        [usage_event(f"late{n}", "ent", "2026-05-30T12:00:00Z") for n in range(5)]
+        + [usage_event(f"flate{n}", "free", "2026-05-30T12:00:00Z") for n in range(2)],
     )
     warehouse.run("2026-07-03T00:00:00Z")
     july = _lines(warehouse, "ent", "2026-07-01")
     assert ("adjustment", "api_requests", None, Decimal("5"), Decimal("15.00")) in july
+    # late usage inside the free band changes no amount but is still posted (3 billed,
+    # 5 known now): billed quantities always add up to the usage
+    assert ("adjustment", "api_requests", None, Decimal("2"), Decimal("0.00")) in _lines(
+        warehouse, "free", "2026-07-01"
+    )
     assert _invoices(warehouse, "ent")[2] == (
         "2026-06-01 00:00:00",
         "2026-07-01 00:00:00",

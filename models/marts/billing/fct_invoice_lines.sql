@@ -47,7 +47,7 @@ billed as (
         ledger.subscription_id,
         ledger.billing_period_id,
         ledger.metric_code,
-        sum(case when ledger.line_type = 'usage' then ledger.quantity else 0 end) as billed_quantity,
+        sum(ledger.quantity) as billed_quantity,
         sum(ledger.amount) as billed_amount
     from ledger
     where ledger.line_type in ('usage', 'adjustment')
@@ -81,7 +81,10 @@ differences as (
         on billed.subscription_id = corrected.subscription_id
         and billed.billing_period_id = corrected.billing_period_id
         and billed.metric_code = corrected.metric_code
+    -- a quantity change alone (late usage inside an allowance or a free band) is also
+    -- posted, at amount 0, so billed quantities always add up to the usage
     where coalesce(corrected.corrected_amount, 0) <> billed.billed_amount
+        or coalesce(corrected.corrected_quantity, 0) <> billed.billed_quantity
 ),
 
 next_open_invoice as (
