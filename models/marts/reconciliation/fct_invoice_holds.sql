@@ -22,13 +22,6 @@ with ledger_holds as (
     where status = 'held'
 ),
 
-ledger as (
-    select
-        invoice_id,
-        status
-    from {{ ref('fct_invoices') }}
-),
-
 period_holds as (
     select * from {{ ref('int_reconciliation_period_holds') }}
 ),
@@ -45,6 +38,13 @@ blocks as (
 {% if is_incremental() %}
 existing as (
     select * from {{ this }}
+),
+
+ledger as (
+    select
+        invoice_id,
+        status
+    from {{ ref('fct_invoices') }}
 ),
 {% endif %}
 
