@@ -31,7 +31,7 @@ from conftest import Warehouse
 from landing_builder import basic_landing, usage_event, write_jsonl
 
 from orchestration.definitions import load
-from orchestration.defs.close.month_close import close_figures
+from orchestration.defs.close.month_close import MONTH_CLOSE, close_figures
 from orchestration.defs.operations.sensors import run_failure_alert_sensor
 from orchestration.lib import partitions
 from orchestration.lib.run import _partition_arguments
@@ -162,6 +162,41 @@ def test_the_month_close_figures(runs):
         {"status": "finalized", "currency": "USD", "invoices": 1, "total_amount": "49.00"}
     ]
     assert (figures["held_invoices"], figures["held_periods"]) == (0, 0)
+
+
+def test_the_monthly_close_job_records_its_month(runs):
+    """The close asset of monthly_close_job, partition 2026-01, on the full build."""
+    full, _daily, instance = runs
+    job = load().resolve_job_def("monthly_close_job")
+    assert job.partitions_def == partitions.MONTHLY
+    result = job.get_subset(asset_selection={MONTH_CLOSE}).execute_in_process(
+        partition_key="2026-01-01",
+        run_config={
+            "resources": {
+                "warehouse": {
+                    "config": {
+                        "warehouse_path": str(full.path),
+                        "landing_dir": str(full.landing),
+                        "as_of": "2026-01-07T02:00:00Z",
+                    }
+                }
+            }
+        },
+        instance=instance,
+    )
+    assert result.success
+    record = instance.fetch_materializations(MONTH_CLOSE, limit=1).records[0]
+    assert record.asset_materialization.partition == "2026-01-01"
+    metadata = record.asset_materialization.metadata
+    assert metadata["is_month_closed"].value is False
+    assert metadata["held_periods"].value == 0
+    written = json.loads(
+        (full.path.parent / "exports" / "month_close" / "2026-01.json").read_text()
+    )
+    assert written["invoices"] == [
+        {"status": "finalized", "currency": "USD", "invoices": 1, "total_amount": "49.00"}
+    ]
+    assert written["as_of"] == "2026-01-07T02:00:00Z"
 
 
 def test_day_ranges_become_partition_arguments():
