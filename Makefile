@@ -13,6 +13,7 @@ WAREHOUSE ?= $(CURDIR)/warehouse/usage_billing.duckdb
 DEMO_AS_OF ?= 2026-11-03T00:00:00Z
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
 export USAGE_BILLING_WAREHOUSE := $(WAREHOUSE)
 export USAGE_BILLING_LANDING_DIR := $(abspath $(LANDING))
 

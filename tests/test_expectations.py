@@ -208,6 +208,10 @@ def test_every_suite_passes_on_good_input_and_builds_data_docs(warehouse_path):
     index = warehouse_path.parent / "data_docs" / "index.html"
     assert index.exists()
     assert "reconciliation_gate.invoice_holds" in index.read_text(encoding="utf-8")
+    # no page reports the data context to GX's asset bucket when opened
+    pages = list(index.parent.rglob("*.html"))
+    assert len(pages) > 1
+    assert not [p for p in pages if "great-expectations-web-assets" in p.read_text("utf-8")]
 
 
 def test_every_suite_fails_on_bad_input(warehouse_path):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+
+# Nothing may phone home: GX reads this before any context sends an analytics event
+# (the context variable set in _context() only applies once a context exists).
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 if TYPE_CHECKING:
     from great_expectations.data_context import FileDataContext
@@ -193,7 +199,21 @@ def build_data_docs(context: FileDataContext, warehouse: Path) -> Path:
     _prune_results(context)
     shutil.rmtree(data_docs_folder(warehouse), ignore_errors=True)
     context.build_data_docs(site_names=[DOCS_SITE])
+    _strip_tracking_images(data_docs_folder(warehouse))
     return data_docs_folder(warehouse) / "index.html"
+
+
+# GX's pages load their logos from GX's web-asset bucket, one with the data context id in
+# the query string: opening the docs would report the context to a third party.
+_TRACKING_IMAGE = re.compile(r"https://great-expectations-web-assets[^\"')\s]*")
+
+
+def _strip_tracking_images(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        cleaned = _TRACKING_IMAGE.sub("", text)
+        if cleaned != text:
+            page.write_text(cleaned, encoding="utf-8")
 
 
 def run_validations(
