@@ -309,7 +309,7 @@ def test_time_weighted_crossings_are_the_first_whole_second(grown):
             if pct < 100:
                 reached = start + timedelta(microseconds=seconds * 10**6 * 10 * 10**9 // usage_nano)
             usage = Decimal(usage_nano) / Decimal(10**9)
-            expected.append((pct, str(crossed), usage, Decimal("10"), projected, str(reached)))
+            expected.append((pct, str(crossed), usage, Decimal("10"), projected, reached))
     assert [row[1] for row in expected] == [
         "2026-04-20 02:10:55",
         "2026-04-22 19:38:11",
@@ -323,7 +323,7 @@ def test_time_weighted_crossings_are_the_first_whole_second(grown):
     rows = grown.query(
         """select threshold_pct, cast(crossed_at as varchar), usage_to_date_quantity,
                   limit_quantity, projected_period_end_quantity,
-                  cast(limit_reached_projected_at as varchar)
+                  limit_reached_projected_at
            from marts.fct_usage_threshold_crossings
            where customer_id = 'storage' order by crossed_at"""
     )
