@@ -6,7 +6,9 @@
 - `billing_tieouts.billed_usage`: one row per finalized invoice's usage period and
   metric whose subscription has an open (draft or held) invoice to carry adjustments:
   the quantity billed (usage and adjustment lines) equals the staged usage rated for
-  the period now (int_segment_usage.rated_quantity), and grace lines equal the grace
+  the period now (int_segment_usage.rated_quantity, less an included allowance the
+  rating deducts before the bands: int_usage_rated.quantity_after_included), and
+  grace lines equal the grace
   quantity. Without an open invoice, late usage legitimately waits for the next
   boundary, so those subscriptions are not compared.
 """
@@ -57,21 +59,42 @@ billed as (
     select
         billing_period_id,
         metric_code,
-        sum(case when line_type in ('usage', 'adjustment') then quantity else 0 end) as billed_quantity,
-        sum(case when line_type = 'grace' then quantity else 0 end) as billed_grace_quantity
+        -- line quantities are DECIMAL(38, 18) holding 9-decimal values; at the usage's own
+        -- scale both sides become the same float in the DataFrame (DECIMAL(38, 18) does not)
+        cast(sum(case when line_type in ('usage', 'adjustment') then quantity else 0 end)
+            as decimal(38, 9)) as billed_quantity,
+        cast(sum(case when line_type = 'grace' then quantity else 0 end) as decimal(38, 9))
+            as billed_grace_quantity
     from marts.fct_invoice_lines
     where line_type in ('usage', 'adjustment', 'grace')
     group by billing_period_id, metric_code
 ),
 
-staged as (
+rated as (
+    -- one row per rated segment and metric (band rows repeat these quantities)
     select
-        billing_period_id,
+        rating_segment_id,
         metric_code,
-        sum(rated_quantity) as staged_quantity,
-        sum(grace_quantity) as staged_grace_quantity
-    from intermediate.int_segment_usage
-    group by billing_period_id, metric_code
+        max(quantity_after_included) as quantity_after_included
+    from intermediate.int_usage_rated
+    group by rating_segment_id, metric_code
+),
+
+staged as (
+    -- band lines carry the usage beyond an included allowance deducted before the
+    -- bands (volume-priced compute_hours), as tests/dbt/billing/
+    -- assert_billed_usage_equals_staged_usage states it for dbt
+    select
+        segment_usage.billing_period_id,
+        segment_usage.metric_code,
+        sum(coalesce(rated.quantity_after_included, segment_usage.rated_quantity))
+            as staged_quantity,
+        sum(segment_usage.grace_quantity) as staged_grace_quantity
+    from intermediate.int_segment_usage as segment_usage
+    left join rated
+        on segment_usage.segment_id = rated.rating_segment_id
+        and segment_usage.metric_code = rated.metric_code
+    group by segment_usage.billing_period_id, segment_usage.metric_code
 )
 
 select
