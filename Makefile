@@ -12,6 +12,9 @@ WAREHOUSE ?= $(CURDIR)/warehouse/usage_billing.duckdb
 # The sample ends on 2026-10-31: a fixed as-of after it makes the demo repeatable.
 DEMO_AS_OF ?= 2026-11-03T00:00:00Z
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# pytest-xdist workers, one per core; a test file's tests share a worker (and its
+# module fixtures, which run the pipeline once for many tests)
+TEST_WORKERS ?= auto
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export USAGE_BILLING_WAREHOUSE := $(WAREHOUSE)
@@ -37,7 +40,7 @@ demo: env
 test: env chromium
 	$(BIN)/ruff check orchestration expectations tests benchmarks
 	$(BIN)/ruff format --check orchestration expectations tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The browser tests (tests/browser.py) drive Debian's headless Chromium: install it when
 # missing, if apt-get is there and we are root; otherwise those tests skip, saying why.

@@ -1,10 +1,10 @@
 {#- The run's partition window [start, end) in UTC, from env USAGE_BILLING_WINDOW_START
     and USAGE_BILLING_WINDOW_END (set by the Dagster op of a partitioned run, as
-    `--from/--to` days). Both empty on unpartitioned runs. Read when a model is
-    compiled at run time, like as_of(), so a new window does not force a re-parse. -#}
+    `--from/--to` days). Both empty on unpartitioned runs. Read only when a model is
+    compiled to run (`execute`), like as_of(), so a new window does not force a re-parse. -#}
 {% macro partition_window() -%}
-    {%- set start = env_var('USAGE_BILLING_WINDOW_START', '') -%}
-    {%- set end = env_var('USAGE_BILLING_WINDOW_END', '') -%}
+    {%- set start = env_var('USAGE_BILLING_WINDOW_START', '') if execute else '' -%}
+    {%- set end = env_var('USAGE_BILLING_WINDOW_END', '') if execute else '' -%}
     {%- if start in (none, '') or end in (none, '') -%}
         {{ return(none) }}
     {%- endif -%}

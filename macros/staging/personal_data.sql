@@ -4,7 +4,9 @@
 {#- The key of the e-mail hash: env USAGE_BILLING_PII_KEY. The default is a published
     development key for the sample data only: production must set its own secret. -#}
 {% macro pii_key() -%}
-    {{ return(env_var('USAGE_BILLING_PII_KEY', 'usage-billing-dev-pii-key-not-secret')) }}
+    {#- read only when compiling to run: a read at parse time would make dbt re-parse
+        every model hashing e-mails whenever the key changes -#}
+    {{ return(env_var('USAGE_BILLING_PII_KEY', 'usage-billing-dev-pii-key-not-secret') if execute else '') }}
 {%- endmacro %}
 
 {#- A keyed hash of an e-mail (trimmed, lower-case): sha256(key || '|' || e-mail).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.lib.settings import DBT_PROJECT_DIR
+from orchestration.lib.settings import DBT_PROJECT_DIR, WAREHOUSE_ENV
 
 TARGET_PATH = DBT_PROJECT_DIR / "target"
 MANIFEST_PATH = TARGET_PATH / "manifest.json"
@@ -32,17 +33,29 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def _is_current() -> bool:
+    return MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_source_mtime()
+
+
 def ensure_manifest() -> Path:
-    """Run `dbt parse` when the manifest is missing or older than the project files."""
-    if MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_source_mtime():
-        return MANIFEST_PATH
-    env = {**os.environ, "DO_NOT_TRACK": "1"}
-    subprocess.run(
-        [dbt_executable(), "parse", "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        check=True,
-    )
+    """Run `dbt parse` when the manifest is missing or older than the project files.
+
+    Processes that load the code location at once (the UI, a CLI run, test workers)
+    take turns on a lock file, so none reads a manifest another is still writing."""
+    TARGET_PATH.mkdir(parents=True, exist_ok=True)
+    with open(TARGET_PATH / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _is_current():
+            # parsed for the profile's default warehouse: dbt_state rebases its
+            # partial-parse file to the others
+            env = {name: value for name, value in os.environ.items() if name != WAREHOUSE_ENV}
+            env["DO_NOT_TRACK"] = "1"
+            subprocess.run(
+                [dbt_executable(), "parse", "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
+                cwd=DBT_PROJECT_DIR,
+                env=env,
+                check=True,
+            )
     return MANIFEST_PATH
 
 

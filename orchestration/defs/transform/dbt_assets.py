@@ -18,13 +18,14 @@ materializations of the marts they describe, so asset pages plot them over time.
 
 import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.ingestion.assets import DUCKDB_POOL
-from orchestration.lib import asset_metadata, partitions
+from orchestration.lib import asset_metadata, dbt_state, partitions
 from orchestration.lib.dbt_project import ensure_manifest
 from orchestration.lib.resources import WarehouseResource
 
@@ -103,10 +104,14 @@ def _dbt_build(
     args = ["build", "--exclude-resource-type", "unit_test"]
     if _full_refresh(context, config):
         args.append("--full-refresh")
+    target = dbt_state.invocation_target(context.op_execution_context.op.name, context.run.run_id)
+    dbt_state.seed_partial_parse(target, Path(env["USAGE_BILLING_WAREHOUSE"]))
     try:
-        yield from _with_run_metadata(context, warehouse, dbt.cli(args, context=context).stream())
+        invocation = dbt.cli(args, context=context, target_path=target)
+        yield from _with_run_metadata(context, warehouse, invocation.stream())
     finally:
         _set_window(None)
+        dbt_state.prune_invocations()
 
 
 def _with_run_metadata(
