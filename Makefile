@@ -40,7 +40,7 @@ demo: env
 test: env chromium
 	$(BIN)/ruff check orchestration expectations tests benchmarks
 	$(BIN)/ruff format --check orchestration expectations tests benchmarks
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 # The browser tests (tests/browser.py) drive Debian's headless Chromium: install it when
 # missing, if apt-get is there and we are root; otherwise those tests skip, saying why.

@@ -6,6 +6,8 @@ from __future__ import annotations
 import gzip
 import shutil
 
+import pytest
+from conftest import Warehouse
 from landing_builder import (
     CUSTOMER_COLUMNS,
     SUBSCRIPTION_COLUMNS,
@@ -65,7 +67,21 @@ def _bad_and_duplicate_usage(landing):
     )
 
 
-def test_every_quarantine_reason_is_named_with_file_and_record(warehouse):
+def _snapshot(warehouse) -> dict[str, list[tuple]]:
+    tables = warehouse.query(
+        """select table_schema || '.' || table_name from information_schema.tables
+           where table_schema in ('staging', 'intermediate', 'marts') and table_type = 'BASE TABLE'
+           order by 1"""
+    )
+    return {name: sorted(warehouse.query(f"select * from {name}"), key=repr) for (name,) in tables}
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory):
+    """The landing of bad and duplicate records, run; then the same bytes landed again
+    under another name and run again at the same as-of. Yields the warehouse and its
+    tables after the first run."""
+    warehouse = Warehouse(tmp_path_factory.mktemp("replayed"))
     basic_landing(warehouse.landing)
     write_csv(
         warehouse.landing / "subscription_events" / "enterprise.csv",
@@ -74,7 +90,17 @@ def test_every_quarantine_reason_is_named_with_file_and_record(warehouse):
     )
     _bad_and_duplicate_usage(warehouse.landing)
     warehouse.run(AS_OF)
+    before = _snapshot(warehouse)
+    shutil.copy(
+        warehouse.landing / "usage_events" / "2026" / "day1.jsonl",
+        warehouse.landing / "usage_events" / "2026" / "day1-copy.jsonl",
+    )
+    warehouse.run(AS_OF)
+    return warehouse, before
 
+
+def test_every_quarantine_reason_is_named_with_file_and_record(replayed):
+    warehouse, _ = replayed
     rows = warehouse.query(
         """select file_path, record_number, reason_code from marts.fct_quarantined_records
            order by file_path, record_number"""
@@ -106,42 +132,25 @@ def test_every_quarantine_reason_is_named_with_file_and_record(warehouse):
     ) == [("/v1/search",)]
 
 
-def test_records_read_tie_out_per_file(warehouse):
-    basic_landing(warehouse.landing)
-    _bad_and_duplicate_usage(warehouse.landing)
-    warehouse.run(AS_OF)
+def test_records_read_tie_out_per_file(replayed):
+    warehouse, _ = replayed
     rows = warehouse.query(
         """select file_path, records_read, records_staged, records_quarantined, records_duplicate
            from marts.fct_landing_files order by file_path"""
     )
+    # read = staged + quarantined + duplicates per file; the copy's bytes were read before
     assert rows == [
         ("customers/customers.csv", 1, 1, 0, 0),
+        ("subscription_events/enterprise.csv", 1, 0, 1, 0),
         ("subscription_events/subscriptions.csv", 1, 1, 0, 0),
+        ("usage_events/2026/day1-copy.jsonl", None, None, None, None),
         ("usage_events/2026/day1.jsonl", 12, 2, 9, 1),
         ("usage_events/2026/day2.jsonl.gz", 3, 1, 1, 1),
     ]
 
 
-def _snapshot(warehouse) -> dict[str, list[tuple]]:
-    tables = warehouse.query(
-        """select table_schema || '.' || table_name from information_schema.tables
-           where table_schema in ('staging', 'intermediate', 'marts') and table_type = 'BASE TABLE'
-           order by 1"""
-    )
-    return {name: sorted(warehouse.query(f"select * from {name}"), key=repr) for (name,) in tables}
-
-
-def test_replaying_the_same_files_changes_nothing(warehouse):
-    basic_landing(warehouse.landing)
-    _bad_and_duplicate_usage(warehouse.landing)
-    warehouse.run(AS_OF)
-    before = _snapshot(warehouse)
-    # the same bytes under another name, and a plain re-run
-    shutil.copy(
-        warehouse.landing / "usage_events" / "2026" / "day1.jsonl",
-        warehouse.landing / "usage_events" / "2026" / "day1-copy.jsonl",
-    )
-    warehouse.run(AS_OF)
+def test_replaying_the_same_files_changes_nothing(replayed):
+    warehouse, before = replayed
     after = _snapshot(warehouse)
     changed = {
         name for name in before if before[name] != after[name] and name != "marts.fct_landing_files"
