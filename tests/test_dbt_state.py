@@ -55,9 +55,7 @@ def test_without_the_seed_dbt_parses_in_full(tmp_path):
     ensure_manifest()
     target = tmp_path / "target"
     target.mkdir()
-    (target / "partial_parse.msgpack").write_bytes(
-        (dbt_state.TARGET_PATH / "partial_parse.msgpack").read_bytes()
-    )
+    (target / "partial_parse.msgpack").write_bytes(dbt_state.PARTIAL_PARSE_SNAPSHOT.read_bytes())
     warehouse = tmp_path / "elsewhere" / "usage_billing.duckdb"
     events = _parse_events(target, {"USAGE_BILLING_WAREHOUSE": str(warehouse)})
     assert "I040" not in events

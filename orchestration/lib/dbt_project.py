@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import importlib.metadata
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -37,8 +38,18 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+# dbt's partial-parse file as `ensure_manifest` left it: any other dbt command run in the
+# project folder (sqlfluff's dbt templater, `dbt build` by hand) rewrites
+# target/partial_parse.msgpack for its own profile; dbt_state reads this copy.
+PARTIAL_PARSE_SNAPSHOT = TARGET_PATH / "partial_parse.default_profile.msgpack"
+
+
 def _is_current() -> bool:
-    return MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_source_mtime()
+    return (
+        MANIFEST_PATH.exists()
+        and PARTIAL_PARSE_SNAPSHOT.exists()
+        and MANIFEST_PATH.stat().st_mtime >= _newest_source_mtime()
+    )
 
 
 def ensure_manifest() -> Path:
@@ -60,6 +71,9 @@ def ensure_manifest() -> Path:
                 env=env,
                 check=True,
             )
+            snapshot = PARTIAL_PARSE_SNAPSHOT.with_suffix(".tmp")
+            shutil.copyfile(TARGET_PATH / "partial_parse.msgpack", snapshot)
+            snapshot.replace(PARTIAL_PARSE_SNAPSHOT)
     return MANIFEST_PATH
 
 

@@ -6,8 +6,8 @@ warehouse path is one of them. Every warehouse but the default one, and every
 `usage-billing run --warehouse`, test and benchmark, would pay that three times a run.
 
 `seed_partial_parse` gives each dbt invocation the project's partial-parse file
-(written by `dbt parse` for the profile's default warehouse, see
-dbt_project.ensure_manifest)
+(written by `dbt parse` for the profile's default warehouse and kept aside by
+dbt_project.ensure_manifest, since other dbt commands rewrite dbt's own copy)
 with its profile checksum computed for the run's warehouse, by dbt's own code. It
 does so only when that is provably the only difference: the stored checksum must equal
 the one computed for the default warehouse under the current environment (so the file
@@ -33,6 +33,7 @@ from argparse import Namespace
 from functools import lru_cache
 from pathlib import Path
 
+from orchestration.lib.dbt_project import PARTIAL_PARSE_SNAPSHOT
 from orchestration.lib.settings import DBT_PROJECT_DIR, WAREHOUSE_ENV
 
 TARGET_PATH = DBT_PROJECT_DIR / "target"
@@ -86,7 +87,7 @@ def _rebased(source: Path, mtime_ns: int, warehouse: Path) -> bytes | None:
 
 def seed_partial_parse(target: Path, warehouse: Path) -> bool:
     """Put a partial-parse file valid for `warehouse` into `target`; False when none is safe."""
-    source = TARGET_PATH / PARTIAL_PARSE
+    source = PARTIAL_PARSE_SNAPSHOT
     if not source.exists():
         return False
     try:
