@@ -65,6 +65,22 @@ def test_jobs_are_partitioned_by_day_and_by_month():
         assert key in close.asset_layer.selected_asset_keys
 
 
+def test_a_day_range_of_the_daily_job_is_one_run():
+    """`dg launch --job usage_billing_job --partition-range A...B` (and a backfill from the
+    UI's asset pages) runs a range in one run only when every asset of the job has a
+    single-run backfill policy; dagster refuses the range otherwise (verified by hand:
+    `dg launch` of 2026-10-01...2026-10-02 failed before, and now builds that window)."""
+    job = load().resolve_job_def("usage_billing_job")
+    policies = {
+        key.to_user_string(): job.asset_layer.get(key).backfill_policy
+        for key in job.asset_layer.executable_asset_keys
+    }
+    assert len(policies) > 90  # every dbt model and seed, the raw tables and the exports
+    assert {
+        key: policy for key, policy in policies.items() if policy != dg.BackfillPolicy.single_run()
+    } == {}
+
+
 def test_landing_sensor_starts_one_run_per_new_content(tmp_path, monkeypatch):
     landing = basic_landing(tmp_path / "landing")
     monkeypatch.setenv("USAGE_BILLING_LANDING_DIR", str(landing))

@@ -19,13 +19,7 @@ def test_sql_passes_sqlfluff(tmp_path):
     con = duckdb.connect(str(warehouse))
     ensure_schema(con)
     con.close()
-    env = {
-        **os.environ,
-        "DO_NOT_TRACK": "1",
-        "USAGE_BILLING_WAREHOUSE": str(warehouse),
-        # the dbt templater parses the project: keep its artifacts out of target/
-        "DBT_TARGET_PATH": str(tmp_path / "sqlfluff_target"),
-    }
+    env = {**os.environ, "DO_NOT_TRACK": "1", "USAGE_BILLING_WAREHOUSE": str(warehouse)}
     # staging reads the metric catalog seed while it compiles: load the seeds first
     seeded = subprocess.run(
         [

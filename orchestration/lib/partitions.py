@@ -16,6 +16,10 @@ PARTITIONS_START = "2024-01-01"
 
 DAILY = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, timezone="UTC")
 MONTHLY = dg.MonthlyPartitionsDefinition(start_date=PARTITIONS_START, timezone="UTC")
+# Every asset of the daily job: a day range (a UI backfill, `dg launch --partition-range`,
+# `usage-billing run --from/--to`) is one run over the range's window, not a run per day
+# each rebuilding every model; `dg launch` refuses a range unless all assets say so.
+SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 WINDOW_START_ENV = "USAGE_BILLING_WINDOW_START"
 WINDOW_END_ENV = "USAGE_BILLING_WINDOW_END"

@@ -24,6 +24,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.defs.ingestion.assets import DUCKDB_POOL
+from orchestration.lib import partitions
 from orchestration.lib.resources import WarehouseResource
 
 ALERTS_MART = dg.AssetKey(["marts", "fct_crm_upsell_alerts"])
@@ -164,6 +165,7 @@ def export_upsell_alerts(
     group_name="exports",
     kinds={"duckdb", "csv"},
     pool=DUCKDB_POOL,
+    backfill_policy=partitions.SINGLE_RUN,
     description=(
         "CRM upsell alerts as <warehouse folder>/exports/crm/upsell_alerts.csv (sent and "
         "suppressed), each alert emitted once across runs (ledger exports.crm_emitted_upsell_alerts)."

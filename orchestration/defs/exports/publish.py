@@ -33,6 +33,7 @@ from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from orchestration.defs.ingestion.assets import DUCKDB_POOL
 from orchestration.defs.transform import dbt_assets as transform
+from orchestration.lib import partitions
 from orchestration.lib.personal_data import redact_database
 from orchestration.lib.resources import WarehouseResource
 
@@ -198,6 +199,7 @@ def _manifest() -> Mapping[str, Any]:
     group_name="exports",
     kinds={"duckdb"},
     pool=DUCKDB_POOL,  # it reads the writer's file (and checkpoints it) between writers
+    backfill_policy=partitions.SINGLE_RUN,
     description=(
         "A read-only copy of the warehouse for BI tools (<warehouse folder>/published/<file>), "
         "swapped in atomically after every dbt asset is built and its blocking checks passed."
@@ -223,6 +225,7 @@ def published_warehouse(
     deps=[PUBLISHED_KEY],
     group_name="exports",
     kinds={"parquet"},
+    backfill_policy=partitions.SINGLE_RUN,
     description=(
         "Every public mart (dbt models under models/marts/) as <warehouse folder>/exports/"
         "<mart>.parquet, read from the published copy and swapped in atomically."

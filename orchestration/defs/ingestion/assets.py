@@ -4,6 +4,7 @@ from datetime import datetime
 
 import dagster as dg
 
+from orchestration.lib import partitions
 from orchestration.lib.ingest import SOURCES, ingest
 from orchestration.lib.resources import WarehouseResource
 
@@ -41,6 +42,7 @@ FRESHNESS_HOURS = 26
     ],
     name="landing_files",
     pool=DUCKDB_POOL,
+    backfill_policy=partitions.SINGLE_RUN,
     can_subset=False,
     # a file still being copied into the landing directory can fail a read: try again
     retry_policy=dg.RetryPolicy(max_retries=2, delay=30),

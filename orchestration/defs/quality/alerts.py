@@ -15,6 +15,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.defs.ingestion.assets import DUCKDB_POOL
+from orchestration.lib import partitions
 from orchestration.lib.resources import WarehouseResource
 
 ALERTS_KEY = dg.AssetKey(["exports", "reconciliation_alerts"])
@@ -76,6 +77,7 @@ def write_alerts(con: duckdb.DuckDBPyConnection, target: Path) -> int:
     group_name="quality",
     kinds={"csv"},
     pool=DUCKDB_POOL,  # reads the writer's file between writers
+    backfill_policy=partitions.SINGLE_RUN,
     description=(
         "Operations alert file <warehouse folder>/exports/reconciliation_alerts.csv: every "
         "held invoice with customer, period, metric, both tracks' quantities and the difference."

@@ -168,6 +168,7 @@ def _enriched(
     dagster_dbt_translator=UsageBillingTranslator(),
     pool=DUCKDB_POOL,
     name=MODELS_OP,
+    backfill_policy=partitions.SINGLE_RUN,
 )
 def dbt_models(
     context: dg.AssetExecutionContext,
@@ -185,6 +186,7 @@ def dbt_models(
     dagster_dbt_translator=UsageBillingTranslator(),
     pool=DUCKDB_POOL,
     name=LEDGER_OP,
+    backfill_policy=partitions.SINGLE_RUN,
 )
 def dbt_invoice_ledger(
     context: dg.AssetExecutionContext,
@@ -204,7 +206,7 @@ def dbt_invoice_ledger(
     name=DAILY_OP,
     partitions_def=partitions.DAILY,
     # a day range is one dbt build over the range's window, not one run per day
-    backfill_policy=dg.BackfillPolicy.single_run(),
+    backfill_policy=partitions.SINGLE_RUN,
 )
 def dbt_usage_daily(
     context: dg.AssetExecutionContext,
