@@ -44,6 +44,12 @@ def dbt_executable() -> str:
 PARTIAL_PARSE_SNAPSHOT = TARGET_PATH / "partial_parse.default_profile.msgpack"
 
 
+def default_profile_environment() -> dict[str, str]:
+    """This process's environment without the warehouse setting: the profile then renders
+    its default warehouse, the one the project's partial-parse file is written for."""
+    return {name: value for name, value in os.environ.items() if name != WAREHOUSE_ENV}
+
+
 def _is_current() -> bool:
     return (
         MANIFEST_PATH.exists()
@@ -63,8 +69,7 @@ def ensure_manifest() -> Path:
         if not _is_current():
             # parsed for the profile's default warehouse: dbt_state rebases its
             # partial-parse file to the others
-            env = {name: value for name, value in os.environ.items() if name != WAREHOUSE_ENV}
-            env["DO_NOT_TRACK"] = "1"
+            env = {**default_profile_environment(), "DO_NOT_TRACK": "1"}
             subprocess.run(
                 [dbt_executable(), "parse", "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
                 cwd=DBT_PROJECT_DIR,

@@ -24,7 +24,6 @@ writes one per dbt command, some 15 MB each) so scheduled runs do not fill the d
 
 from __future__ import annotations
 
-import os
 import pprint
 import re
 import shutil
@@ -33,10 +32,13 @@ from argparse import Namespace
 from functools import lru_cache
 from pathlib import Path
 
-from orchestration.lib.dbt_project import PARTIAL_PARSE_SNAPSHOT
+from orchestration.lib.dbt_project import (
+    PARTIAL_PARSE_SNAPSHOT,
+    TARGET_PATH,
+    default_profile_environment,
+)
 from orchestration.lib.settings import DBT_PROJECT_DIR, WAREHOUSE_ENV
 
-TARGET_PATH = DBT_PROJECT_DIR / "target"
 PARTIAL_PARSE = "partial_parse.msgpack"
 KEEP_INVOCATIONS = 30
 # {op name}-{run id[:7]}-{7 hex digits}: dagster-dbt's naming, and ours
@@ -56,7 +58,7 @@ def _connection_info(warehouse: Path | None) -> dict:
     from dbt_common.context import set_invocation_context
 
     set_from_args(Namespace(profiles_dir=str(DBT_PROJECT_DIR)), None)
-    env = {name: value for name, value in os.environ.items() if name != WAREHOUSE_ENV}
+    env = default_profile_environment()
     set_invocation_context(env if warehouse is None else {**env, WAREHOUSE_ENV: str(warehouse)})
     profile = load_profile(str(DBT_PROJECT_DIR), {}, None, None)
     return dict(profile.credentials.connection_info())
