@@ -156,6 +156,11 @@ def test_replaying_the_same_files_changes_nothing(replayed):
         name for name in before if before[name] != after[name] and name != "marts.fct_landing_files"
     }
     assert changed == set()
+    # the files of the first run keep their manifest rows: only the copy's row is new
+    copy = "usage_events/2026/day1-copy.jsonl"
+    assert [row for row in after["marts.fct_landing_files"] if copy not in row] == before[
+        "marts.fct_landing_files"
+    ]
     # the copy is listed in the manifest as a duplicate of content already read
     assert warehouse.query(
         """select file_status, records_read from marts.fct_landing_files
