@@ -1,28 +1,41 @@
-"""Issue 7 (operations): the Dagster UI an operator opens with `make ui`, in headless Chromium.
+"""Issue 7 (operations): the Dagster UI an operator opens with `make ui`, with its daemon.
 
 Starts the command `make ui` runs (`dagster dev -m orchestration.definitions`, with
-DAGSTER_HOME holding orchestration/dagster.yaml) on a free port, on an empty landing
-directory (the landing sensor, on by default, then starts nothing) and a temporary
-warehouse. Chromium (tests/browser.py) dismisses the first-visit community popup, then
-finds on the asset graph, the jobs page, the automation page (schedules and sensors)
-and the asset pages: both jobs, both schedules, both sensors, the daily partitions
-and the asset checks. Screenshots are saved under the test's tmp_path.
+DAGSTER_HOME holding orchestration/dagster.yaml) on a free port, a temporary warehouse
+and a landing directory holding one customer and two days of usage
+(tests/two_day_usage.py). The landing sensor, on by default, starts the daily job for
+those files through the daemon.
+
+- Chromium (tests/browser.py) dismisses the first-visit community popup, then finds on
+  the asset graph, the jobs page, the automation page (schedules and sensors) and the
+  asset pages: both jobs, both schedules, both sensors, the daily partitions and the
+  asset checks. Screenshots are saved under the test's tmp_path.
+- A backfill of both days, launched through the webserver's GraphQL API with the
+  parameters the UI's "Launch backfill" dialog sends, is run by the daemon as one run
+  for the range that waits for the sensor's run, and gives the hand-computed daily mart.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 from browser import CHROMIUM_ARGS, chromium_path, free_port, wait_for_url
+from landing_builder import basic_landing, write_jsonl
+from two_day_usage import DAILY_SQL, DAY_1, DAY_2, EXPECTED_DAILY
 
 REPO = Path(__file__).resolve().parents[1]
 LOCATION = "orchestration.definitions"
@@ -53,14 +66,24 @@ def _stop(server: subprocess.Popen) -> None:
         os.killpg(server.pid, signal.SIGKILL)  # the webserver, daemon and code server
 
 
-@pytest.fixture
-def dagster_ui(tmp_path: Path) -> Iterator[str]:
-    home = tmp_path / "dagster_home"
+@dataclass(frozen=True)
+class UI:
+    url: str
+    warehouse: Path
+
+
+@pytest.fixture(scope="module")
+def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UI]:
+    root = tmp_path_factory.mktemp("ui")
+    home = root / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "orchestration" / "dagster.yaml", home / "dagster.yaml")
-    (tmp_path / "landing").mkdir()
+    landing = basic_landing(root / "landing")
+    write_jsonl(landing / "usage_events" / "2026-01-05.jsonl", DAY_1)
+    write_jsonl(landing / "usage_events" / "2026-01-06.jsonl", DAY_2)
+    warehouse = root / "warehouse" / "usage_billing.duckdb"
     port = free_port()
-    log = (tmp_path / "dagster_dev.log").open("w")
+    log = (root / "dagster_dev.log").open("w")
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "dagster"),
@@ -79,21 +102,21 @@ def dagster_ui(tmp_path: Path) -> Iterator[str]:
             **os.environ,
             "DAGSTER_HOME": str(home),
             "DO_NOT_TRACK": "1",
-            "USAGE_BILLING_WAREHOUSE": str(tmp_path / "warehouse" / "usage_billing.duckdb"),
-            "USAGE_BILLING_LANDING_DIR": str(tmp_path / "landing"),
+            "USAGE_BILLING_WAREHOUSE": str(warehouse),
+            "USAGE_BILLING_LANDING_DIR": str(landing),
         },
         start_new_session=True,  # one process group to stop at the end
     )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_url(f"{url}/server_info", server, timeout=300, what="dagster dev")
-        yield url
+        yield UI(url, warehouse)
     finally:
         _stop(server)
         log.close()
 
 
-def test_the_ui_shows_jobs_schedules_sensor_and_checks(dagster_ui: str, tmp_path: Path):
+def test_the_ui_shows_jobs_schedules_sensor_and_checks(dagster_ui: UI, tmp_path: Path):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
@@ -105,7 +128,7 @@ def test_the_ui_shows_jobs_schedules_sensor_and_checks(dagster_ui: str, tmp_path
             page.set_default_timeout(120_000)  # the code location loads on a busy machine
 
             # the asset graph, behind the first-visit community popup
-            page.goto(f"{dagster_ui}/asset-groups", wait_until="domcontentloaded")
+            page.goto(f"{dagster_ui.url}/asset-groups", wait_until="domcontentloaded")
             popup = page.get_by_role("dialog")
             expect(popup).to_contain_text("Join the Dagster community")
             popup.get_by_role("button", name="Skip").click()
@@ -114,21 +137,21 @@ def test_the_ui_shows_jobs_schedules_sensor_and_checks(dagster_ui: str, tmp_path
                 expect(page.get_by_text(group, exact=True).first).to_be_visible()
             page.screenshot(path=str(tmp_path / "asset_graph.png"))
 
-            page.goto(f"{dagster_ui}/jobs", wait_until="domcontentloaded")
+            page.goto(f"{dagster_ui.url}/jobs", wait_until="domcontentloaded")
             for job in JOBS:
                 link = page.get_by_role("link", name=re.compile(rf"\b{job}\b"))
                 expect(link).to_have_attribute("href", f"/locations/{LOCATION}/jobs/{job}")
             page.screenshot(path=str(tmp_path / "jobs.png"))
 
-            page.goto(f"{dagster_ui}/automation", wait_until="domcontentloaded")
+            page.goto(f"{dagster_ui.url}/automation", wait_until="domcontentloaded")
             for name, kind in AUTOMATIONS.items():
                 expect(page.get_by_role("link", name=re.compile(rf"\b{name}\b"))).to_be_visible()
                 expect(page.get_by_text(kind, exact=False).first).to_be_visible()
             page.screenshot(path=str(tmp_path / "automation.png"))
 
-            # the daily job's partitions: one a day from 2024-01-01, all missing on an empty warehouse
+            # the daily job's partitions: one a day from 2024-01-01
             page.goto(
-                f"{dagster_ui}/locations/{LOCATION}/jobs/usage_billing_job/partitions",
+                f"{dagster_ui.url}/locations/{LOCATION}/jobs/usage_billing_job/partitions",
                 wait_until="domcontentloaded",
             )
             expect(page.get_by_text("Total partitions")).to_be_visible()
@@ -136,7 +159,9 @@ def test_the_ui_shows_jobs_schedules_sensor_and_checks(dagster_ui: str, tmp_path
             page.screenshot(path=str(tmp_path / "partitions.png"))
 
             for asset, checks in CHECKS.items():
-                page.goto(f"{dagster_ui}/assets/{asset}?view=checks", wait_until="domcontentloaded")
+                page.goto(
+                    f"{dagster_ui.url}/assets/{asset}?view=checks", wait_until="domcontentloaded"
+                )
                 for check in checks:
                     # long names are shown truncated, the full name is in the list's markup
                     expect(page.get_by_text(check, exact=True).first).to_be_attached()
@@ -145,3 +170,149 @@ def test_the_ui_shows_jobs_schedules_sensor_and_checks(dagster_ui: str, tmp_path
             browser.close()
     for name in ("asset_graph", "jobs", "automation", "partitions", "checks"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000, name
+
+
+# The parameters the UI sends when an operator picks a day range on the job's partitions
+# page and clicks "Launch backfill" (dagster-ui LaunchAssetChoosePartitionsDialog: the
+# job's assets, the partition names and the job's partition set).
+ASSET_NODES = (
+    """query($job: PipelineSelector!) { assetNodes(pipeline: $job) { assetKey { path } } }"""
+)
+LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+  }
+}"""
+RUNS = """query($filter: RunsFilter) {
+  runsOrError(filter: $filter) {
+    ... on Runs {
+      results {
+        runId status creationTime endTime tags { key value }
+        stepStats { stepKey status startTime endTime }
+      }
+    }
+  }
+}"""
+BACKFILL = """query($id: String!) {
+  partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } }
+}"""
+PARTITIONS = """query($key: AssetKeyInput!) {
+  assetNodeOrError(assetKey: $key) {
+    ... on AssetNode {
+      assetPartitionStatuses {
+        ... on TimePartitionStatuses { ranges { startKey endKey status } }
+      }
+    }
+  }
+}"""
+FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+def _graphql(ui: UI, query: str, **variables: object) -> dict:
+    request = urllib.request.Request(
+        f"{ui.url}/graphql",
+        data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = json.load(response)
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+def _runs(ui: UI, **tags: str) -> list[dict]:
+    tag_filter = [{"key": key, "value": value} for key, value in tags.items()]
+    return _graphql(ui, RUNS, filter={"tags": tag_filter})["runsOrError"]["results"]
+
+
+def _wait(what: str, condition, timeout: float = 900):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(2)
+    raise AssertionError(f"dagster dev: {what} within {timeout:.0f} s")
+
+
+def test_a_day_range_backfill_is_one_run_that_waits_for_the_sensor_run(dagster_ui: UI):
+    """The landing sensor, on by default, starts the daily job for the two new files
+    through the daemon; an operator's backfill of both days, launched while that run
+    writes, becomes one run for the range (single-run backfill policy) that waits for
+    the warehouse's writer pool, and leaves the same daily mart as a full build."""
+    sensor_runs = _wait(
+        "the landing sensor starts a run",
+        lambda: _runs(dagster_ui, **{"dagster/sensor_name": "landing_files_sensor"}),
+    )
+    assert len(sensor_runs) == 1
+    _wait(
+        "the sensor's run starts",
+        lambda: (
+            _runs(dagster_ui, **{"dagster/sensor_name": "landing_files_sensor"})[0]["status"]
+            in {"STARTED", *FINISHED}
+        ),
+    )
+
+    job = {
+        "repositoryLocationName": LOCATION,
+        "repositoryName": "__repository__",
+        "pipelineName": "usage_billing_job",
+    }
+    assets = [node["assetKey"] for node in _graphql(dagster_ui, ASSET_NODES, job=job)["assetNodes"]]
+    launched = _graphql(
+        dagster_ui,
+        LAUNCH_BACKFILL,
+        params={
+            "tags": [],
+            "assetSelection": assets,
+            "partitionNames": ["2026-01-05", "2026-01-06"],
+            "fromFailure": False,
+            "selector": {
+                "partitionSetName": "usage_billing_job_partition_set",
+                "repositorySelector": {
+                    "repositoryLocationName": LOCATION,
+                    "repositoryName": "__repository__",
+                },
+            },
+        },
+    )["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    backfill = launched["backfillId"]
+
+    _wait(
+        "the backfill completes",
+        lambda: (
+            _graphql(dagster_ui, BACKFILL, id=backfill)["partitionBackfillOrError"]["status"]
+            in {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+        ),
+    )
+    (sensor_run,) = _runs(dagster_ui, **{"dagster/sensor_name": "landing_files_sensor"})
+    (backfill_run,) = _runs(dagster_ui, **{"dagster/backfill": backfill})
+    assert sensor_run["status"] == "SUCCESS"
+    assert backfill_run["status"] == "SUCCESS"
+    tags = {tag["key"]: tag["value"] for tag in backfill_run["tags"]}
+    assert tags["dagster/asset_partition_range_start"] == "2026-01-05"
+    assert tags["dagster/asset_partition_range_end"] == "2026-01-06"
+
+    # the backfill's run was created while the sensor's run was writing, and waited for
+    # the one-slot writer pool: no step of one run overlapped a step of the other
+    assert backfill_run["creationTime"] < sensor_run["endTime"]
+    steps = [
+        (step["startTime"], step["endTime"], run["runId"], step["stepKey"])
+        for run in (sensor_run, backfill_run)
+        for step in run["stepStats"]
+    ]
+    assert {step["status"] for run in (sensor_run, backfill_run) for step in run["stepStats"]} == {
+        "SUCCESS"
+    }
+    steps.sort()
+    for before, after in zip(steps, steps[1:], strict=False):
+        assert before[1] <= after[0], f"{before[2:]} and {after[2:]} ran at the same time"
+
+    statuses = _graphql(dagster_ui, PARTITIONS, key={"path": ["marts", "fct_usage_daily"]})
+    ranges = statuses["assetNodeOrError"]["assetPartitionStatuses"]["ranges"]
+    assert ranges == [{"startKey": "2026-01-05", "endKey": "2026-01-06", "status": "MATERIALIZED"}]
+    with duckdb.connect(str(dagster_ui.warehouse), read_only=True) as connection:
+        assert connection.sql(DAILY_SQL).fetchall() == EXPECTED_DAILY
