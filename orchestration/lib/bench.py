@@ -312,7 +312,9 @@ def run_bench(
             landing = write_bench_landing(work, events, days, customers, seed)
         generation = Phase("generate", time.perf_counter() - started, sampler.peak())
         generation.rows = landing.events_written + landing.next_day_events
-        warehouse = work / "warehouse" / "bench.duckdb"
+        # the default file name: dbt's partial-parse file then serves this warehouse too
+        # (orchestration/lib/dbt_state.py); another name is another dbt database, a full parse
+        warehouse = work / "warehouse" / settings.DEFAULT_WAREHOUSE.name
         shutil.rmtree(warehouse.parent, ignore_errors=True)
         warehouse.parent.mkdir(parents=True)
 
