@@ -60,10 +60,13 @@ def warehouse(tmp_path: Path) -> Warehouse:
 # so the long ones start early and the short ones fill the gaps at the end.
 # Measured with `--durations` in `make test`; update when a file's share changes.
 SLOWEST_FIRST = [
-    "test_ingestion.py",
-    "test_reliability_kill.py",
-    "test_reconciliation.py",
+    "test_reliability_kill.py",  # these four share one scenario (SHARED_SCENARIO_FILES)
     "test_reliability.py",
+    "test_security.py",
+    "test_fuzz_staging.py",
+    "test_ingestion.py",
+    "test_ui_browser.py",
+    "test_reconciliation.py",
     "test_billing_scenarios.py",
     "test_bench.py",
     "test_partitions.py",
@@ -72,10 +75,29 @@ SLOWEST_FIRST = [
     "test_revenue_finance.py",
     "test_publish.py",
     "test_dashboard.py",
-    "test_security.py",
     "test_dbt_unit_tests.py",
-    "test_ui_browser.py",
 ]
+# Files whose tests read the reliability scenario (tests/reliability_scenario.py: two
+# pipeline runs, cached per worker process): one worker takes them all, so the runs
+# happen once per `make test` instead of once per worker that gets one of the files.
+SHARED_SCENARIO_FILES = {
+    "test_reliability_kill.py",
+    "test_reliability.py",
+    "test_security.py",
+    "test_fuzz_staging.py",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """pytest-xdist's file scheduling, with the shared-scenario files as one unit."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedScenarioScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "reliability scenario" if Path(path).name in SHARED_SCENARIO_FILES else path
+
+    return SharedScenarioScheduling(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
