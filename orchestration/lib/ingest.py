@@ -29,6 +29,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from orchestration.lib import settings
+
 #: landing folder -> accepted file suffixes (the landing contract)
 SOURCES: dict[str, tuple[str, ...]] = {
     "customers": (".csv",),
@@ -296,7 +298,7 @@ def read_text_parquet_batches(path: Path, columns: list[str]) -> Iterator[pa.Tab
     times faster: 100 million usage events would otherwise spend hours here.
     """
     row = ", ".join(f"{_sql_text(name)}: {_sql_ident(name)}" for name in columns)
-    con = duckdb.connect()
+    con = duckdb.connect(config=settings.duckdb_config())
     try:
         reader = con.execute(
             f"""select file_row_number + 1 as record_number,

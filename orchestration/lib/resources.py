@@ -59,6 +59,7 @@ class WarehouseResource(dg.ConfigurableResource):
             settings.WAREHOUSE_ENV: str(self.warehouse()),
             settings.LANDING_ENV: str(self.landing()),
             settings.AS_OF_ENV: settings.format_as_of(self.run_as_of(context)),
+            settings.DUCKDB_MEMORY_ENV: settings.duckdb_config()["memory_limit"],
             "DO_NOT_TRACK": "1",
         }
         os.environ.update(values)
@@ -66,7 +67,9 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False):
-        con = duckdb.connect(str(self.warehouse()), read_only=read_only)
+        con = duckdb.connect(
+            str(self.warehouse()), read_only=read_only, config=settings.duckdb_config()
+        )
         try:
             yield con
         finally:

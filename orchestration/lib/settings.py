@@ -17,6 +17,12 @@ WAREHOUSE_ENV = "USAGE_BILLING_WAREHOUSE"
 LANDING_ENV = "USAGE_BILLING_LANDING_DIR"
 AS_OF_ENV = "USAGE_BILLING_AS_OF"
 
+DUCKDB_MEMORY_ENV = "USAGE_BILLING_DUCKDB_MEMORY_LIMIT"
+# DuckDB's own default is 80 % of the machine's memory; a fixed limit keeps a run's peak
+# RSS bounded at any volume (DuckDB spills joins, aggregates and sorts beyond it to
+# `<warehouse>.tmp/`). The dbt build (on-run-start macro) and the Python steps use it.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "6GB"
+
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "usage_billing.duckdb"
 DEFAULT_LANDING = REPO_ROOT / "data" / "landing"
 
@@ -24,6 +30,11 @@ DEFAULT_LANDING = REPO_ROOT / "data" / "landing"
 def warehouse_path() -> Path:
     """Absolute path of the DuckDB warehouse file (env `USAGE_BILLING_WAREHOUSE`)."""
     return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE).expanduser().resolve()
+
+
+def duckdb_config() -> dict[str, str]:
+    """Settings for every DuckDB connection of a run (env `USAGE_BILLING_DUCKDB_MEMORY_LIMIT`)."""
+    return {"memory_limit": os.environ.get(DUCKDB_MEMORY_ENV) or DEFAULT_DUCKDB_MEMORY_LIMIT}
 
 
 def landing_dir() -> Path:
