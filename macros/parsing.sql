@@ -53,9 +53,32 @@
     case when json_valid({{ text }}) then json({{ text }}) end
 {%- endmacro %}
 
-{#- The JSON type of a value: OBJECT, ARRAY, VARCHAR, ... -#}
+{#- The JSON type of a value, in DuckDB's names: OBJECT, ARRAY, VARCHAR, BIGINT,
+    DOUBLE, BOOLEAN, NULL. -#}
 {% macro json_kind(json_column) -%}
+    {{ return(adapter.dispatch('json_kind')(json_column)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_kind(json_column) -%}
     json_type({{ json_column }})
+{%- endmacro %}
+
+{#- A JSON object's member as a JSON value (null when absent). -#}
+{% macro json_member(json_column, key) -%}
+    {{ return(adapter.dispatch('json_member')(json_column, key)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_member(json_column, key) -%}
+    json_extract({{ json_column }}, '$."{{ key }}"')
+{%- endmacro %}
+
+{#- A JSON value as its (compact) JSON text. -#}
+{% macro json_as_text(json_column) -%}
+    {{ return(adapter.dispatch('json_as_text')(json_column)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_as_text(json_column) -%}
+    cast({{ json_column }} as varchar)
 {%- endmacro %}
 
 {#- A stable hash of a record's content, used to tell exact from conflicting duplicates. -#}

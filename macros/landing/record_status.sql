@@ -65,14 +65,14 @@
                 when {{ check.condition }} then '{{ check.reason }}'
             {%- endfor %}
             end
-            {%- else -%}cast(null as varchar){%- endif %} as rejection_reason,
+            {%- else -%}cast(null as {{ dbt.type_string() }}){%- endif %} as rejection_reason,
             {% if checks | length > 0 -%}
             case
             {%- for check in checks %}
                 when {{ check.condition }} then {{ check.detail }}
             {%- endfor %}
             end
-            {%- else -%}cast(null as varchar){%- endif %} as rejection_detail
+            {%- else -%}cast(null as {{ dbt.type_string() }}){%- endif %} as rejection_detail
         from well_formed
         {{ reference_joins }}
     ),

@@ -32,9 +32,9 @@
             {{ json_text('json_records.record_json', 'subject') }} as customer_id,
             {{ json_text('json_records.record_json', 'time') }} as event_time_text,
             case
-                when {{ json_kind("json_extract(json_records.record_json, '$.data')") }} = 'VARCHAR'
+                when {{ json_kind(json_member('json_records.record_json', 'data')) }} = 'VARCHAR'
                     then {{ try_json(json_text('json_records.record_json', 'data')) }}
-                else json_extract(json_records.record_json, '$.data')
+                else {{ json_member('json_records.record_json', 'data') }}
             end as data_json
         from json_records
     ),
@@ -44,7 +44,7 @@
             envelope.*,
             {{ parse_timestamp_utc('envelope.event_time_text') }} as event_at,
             {{ has_utc_offset('envelope.event_time_text') }} as has_timestamp_offset,
-            {{ content_hash("coalesce(envelope.event_type, '') || '|' || coalesce(envelope.customer_id, '') || '|' || coalesce(envelope.event_time_text, '') || '|' || coalesce(cast(envelope.data_json as varchar), '')") }} as content_hash
+            {{ content_hash("coalesce(envelope.event_type, '') || '|' || coalesce(envelope.customer_id, '') || '|' || coalesce(envelope.event_time_text, '') || '|' || coalesce(" ~ json_as_text('envelope.data_json') ~ ", '')") }} as content_hash
         from envelope
     ),
 
@@ -71,7 +71,7 @@
                 when typed.event_at is null then 'time = ' || typed.event_time_text
                 when typed.event_at > typed.ingested_at + interval '5 minutes'
                     then 'time ' || typed.event_time_text || ' is after ingestion at '
-                        || cast(typed.ingested_at as varchar)
+                        || cast(typed.ingested_at as {{ dbt.type_string() }})
             end as envelope_problem_detail
         from typed
     )

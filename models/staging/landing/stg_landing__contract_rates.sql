@@ -84,7 +84,7 @@ final as (
         cast(package_size as decimal(38, 9)) as package_size,
         cast(included_quantity as decimal(38, 9)) as included_quantity,
         effective_from,
-        md5(cast(record_json as varchar)) as content_hash,
+        md5({{ json_as_text('record_json') }}) as content_hash,
         quarantine_reason,
         case when quarantine_reason is not null then quarantine_detail end as quarantine_detail
     from problems

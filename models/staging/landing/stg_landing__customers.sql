@@ -71,7 +71,7 @@ final as (
         signed_up_at,
         updated_at,
         has_timestamp_offset,
-        md5(cast(record_json as varchar)) as content_hash,
+        md5({{ json_as_text('record_json') }}) as content_hash,
         quarantine_reason,
         quarantine_detail
     from checked

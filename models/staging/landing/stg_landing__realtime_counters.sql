@@ -59,7 +59,7 @@ final as (
         window_start_at,
         cast(quantity as decimal(38, 9)) as quantity,
         emitted_at,
-        md5(cast(record_json as varchar)) as content_hash,
+        md5({{ json_as_text('record_json') }}) as content_hash,
         quarantine_reason,
         case when quarantine_reason is not null then quarantine_detail end as quarantine_detail
     from problems

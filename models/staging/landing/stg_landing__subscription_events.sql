@@ -83,7 +83,7 @@ final as (
         effective_at,
         recorded_at,
         has_timestamp_offset,
-        md5(cast(record_json as varchar)) as content_hash,
+        md5({{ json_as_text('record_json') }}) as content_hash,
         quarantine_reason,
         quarantine_detail
     from problems
