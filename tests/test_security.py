@@ -276,8 +276,14 @@ def test_the_secret_patterns_catch_secrets():
 def test_the_profile_reads_its_settings_from_the_environment():
     profile = yaml.safe_load((REPO_ROOT / "profiles.yml").read_text())
     outputs = profile["usage_billing"]["outputs"]
+    assert {name: output["type"] for name, output in outputs.items()} == {
+        "dev": "duckdb",
+        "spark": "spark",
+    }
+    assert "env_var('USAGE_BILLING_WAREHOUSE'" in outputs["dev"]["path"]
+    spark_settings = outputs["spark"]["server_side_parameters"]
+    assert "env_var('USAGE_BILLING_SPARK_DIR'" in spark_settings["spark.sql.warehouse.dir"]
     for name, output in outputs.items():
-        assert "env_var('USAGE_BILLING_WAREHOUSE'" in output["path"], name
         credential_keys = {"password", "user", "token", "host", "motherduck_token"} & set(output)
         for key in credential_keys:
             assert "env_var(" in str(output[key]), (name, key)
