@@ -125,7 +125,11 @@ def test_the_ui_shows_jobs_schedules_sensor_and_checks(dagster_ui: UI, tmp_path:
         )
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.set_default_timeout(120_000)  # the code location loads on a busy machine
+            # The code location loads, and the sensor's run writes, on a busy machine: the
+            # first-visit popup waits for a GraphQL answer that can take over the assertions'
+            # default 5 s (CI, 2026-11-21), so actions and assertions get two minutes.
+            page.set_default_timeout(120_000)
+            expect.set_options(timeout=120_000)
 
             # the asset graph, behind the first-visit community popup
             page.goto(f"{dagster_ui.url}/asset-groups", wait_until="domcontentloaded")
