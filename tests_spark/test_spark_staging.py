@@ -1,12 +1,15 @@
-"""Issue 8, scale-out: the staging models on Apache Spark give DuckDB's results.
+"""Issue 8, scale-out: the staging layer and the usage path on Apache Spark give DuckDB's results.
 
 `make test-spark` runs this with .venv-spark (dbt-spark, local pyspark 4, Java 17).
 One landing directory from the seeded generator (4 customers, 2 months, with its
 injected bad records) is ingested once, by the Python ingestion into DuckDB, as on
-every target. Then the same dbt project builds the seeds and the staging layer twice:
-on DuckDB (`dev` target) and on Spark (`spark` target, `method: session`, with the
-raw tables exported to Parquet and registered by `spark_register_raw`). Every staging
-model must hold the same rows on both, column by column, quarantine reasons included.
+every target. Then the same dbt project builds the seeds, the staging layer and the
+usage path (every model `fct_usage_daily` depends on: the checked customers and
+subscriptions, usage deduplication and reference checks, metric values, the daily
+mart) twice: on DuckDB (`dev` target) and on Spark (`spark` target, `method: session`,
+with the raw tables exported to Parquet and registered by `spark_register_raw`). Every
+ported model must hold the same rows on both, column by column, quarantine and
+rejection reasons included.
 
 Two representations differ by engine and are compared by value: JSON (DuckDB's JSON
 text keeps the landed key order and number text, Spark's VARIANT sorts keys and writes
@@ -14,7 +17,7 @@ text keeps the landed key order and number text, Spark's VARIANT sorts keys and 
 `content_hash` column, a hash of that engine's JSON text, which is only ever compared
 within one warehouse, and is left out.
 
-Only the staging layer is ported so far (docs/decisions.md, "Spark scale-out").
+Billing, revenue and growth are not ported yet (docs/decisions.md, "Spark scale-out").
 """
 
 from __future__ import annotations
@@ -44,6 +47,34 @@ EXPECTED_REASONS = {
 }
 
 
+REVIEW_DECISIONS = """customer_id,period_start,decision,note,decided_by,decided_at
+cus_0001,2025-02-01T00:00:00Z,release,"stream replayed, checked",analyst@example.com,2025-03-02T09:30:00Z
+cus_0002,2025-02-01T00:00:00Z,approve,not a decision,analyst@example.com,2025-03-02 10:00:00
+"""
+# the ported models: the staging layer and everything the daily usage mart is built from
+SELECTION = ("staging", "+fct_usage_daily")
+PORTED = [
+    ("staging", "stg_landing__contract_rates"),
+    ("staging", "stg_landing__customers"),
+    ("staging", "stg_landing__landing_files"),
+    ("staging", "stg_landing__product_events"),
+    ("staging", "stg_landing__realtime_counters"),
+    ("staging", "stg_landing__review_decisions"),
+    ("staging", "stg_landing__subscription_events"),
+    ("staging", "stg_landing__usage_events"),
+    ("intermediate", "int_customer_versions_checked"),
+    ("intermediate", "int_customers"),
+    ("intermediate", "int_subscription_events_checked"),
+    ("intermediate", "int_subscription_events"),
+    ("intermediate", "int_subscription_intervals"),
+    ("intermediate", "int_usage_events_deduplicated"),
+    ("intermediate", "int_usage_events_checked"),
+    ("intermediate", "int_usage_events"),
+    ("intermediate", "int_usage_metric_values"),
+    ("marts", "fct_usage_daily"),
+]
+
+
 def _dbt(env: dict[str, str], *args: str) -> None:
     result = subprocess.run(
         [str(BIN / "dbt"), *args, "--profiles-dir", str(REPO)],
@@ -69,6 +100,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory):
         "generate", "--out", str(landing), "--customers", "4", "--months", "2",
         "--events-per-day", "0.01",
     )  # fmt: skip
+    # the generator writes no review decisions: one valid, one with an unknown decision
+    (landing / "review_decisions" / "review_decisions.csv").write_text(REVIEW_DECISIONS)
     _usage_billing(
         "ingest", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", AS_OF
     )
@@ -83,7 +116,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory):
     }
     duckdb_env = {**env, "DBT_TARGET_PATH": str(root / "target-duckdb")}
     _dbt(duckdb_env, "seed")
-    _dbt(duckdb_env, "run", "--select", "staging")
+    _dbt(duckdb_env, "run", "--select", *SELECTION)
 
     from orchestration.lib.spark_raw import export_raw
 
@@ -92,7 +125,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory):
     arguments = json.dumps({"raw_dir": str(root / "raw"), "tables": tables})
     _dbt(spark_env, "run-operation", "spark_register_raw", "--target", "spark", "--args", arguments)
     _dbt(spark_env, "seed", "--target", "spark")
-    _dbt(spark_env, "run", "--target", "spark", "--select", "staging")
+    _dbt(spark_env, "run", "--target", "spark", "--select", *SELECTION)
 
     os.environ["TZ"] = "UTC"  # pyspark returns timestamps in the process's zone
     from pyspark.sql import SparkSession
@@ -146,63 +179,50 @@ def _rows(rows, json_positions: set[int]) -> list[tuple]:
     return sorted(normalized, key=repr)
 
 
-def _staging_models(connection) -> list[str]:
+def _models(connection, schema: str) -> list[str]:
     return [
         name
         for (name,) in connection.execute(
             "select table_name from information_schema.tables "
-            "where table_schema = 'staging' order by table_name"
+            "where table_schema = ? order by table_name",
+            [schema],
         ).fetchall()
     ]
 
 
-def test_every_staging_model_is_built_on_both(builds):
+def test_every_ported_model_is_built_on_both(builds):
     connection, spark = builds
-    duckdb_models = _staging_models(connection)
-    spark_models = sorted(row.tableName for row in spark.sql("show tables in staging").collect())
-    assert len(duckdb_models) == 8
-    assert spark_models == duckdb_models
+    assert len(_models(connection, "staging")) == 8
+    for schema in ("staging", "intermediate", "marts"):
+        spark_models = sorted(
+            row.tableName for row in spark.sql(f"show tables in {schema}").collect()
+        )
+        assert spark_models == _models(connection, schema), schema
+    assert sorted(PORTED) == sorted(
+        (schema, model)
+        for schema in ("staging", "intermediate", "marts")
+        for model in _models(connection, schema)
+    )
 
 
-@pytest.mark.parametrize(
-    "model",
-    [
-        "stg_landing__contract_rates",
-        "stg_landing__customers",
-        "stg_landing__landing_files",
-        "stg_landing__product_events",
-        "stg_landing__realtime_counters",
-        "stg_landing__review_decisions",
-        "stg_landing__subscription_events",
-        "stg_landing__usage_events",
-    ],
-)
-def test_staging_model_rows_are_identical(builds, model: str):
+@pytest.mark.parametrize(("schema", "model"), PORTED, ids=[model for _, model in PORTED])
+def test_ported_model_rows_are_identical(builds, schema: str, model: str):
     connection, spark = builds
-    columns = [
-        name
-        for (name, kind) in connection.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'staging' and table_name = ? order by ordinal_position",
-            [model],
-        ).fetchall()
-        if name != "content_hash"
-    ]
-    json_columns = {
-        name
-        for (name,) in connection.execute(
-            "select column_name from information_schema.columns where table_schema = 'staging' "
-            "and table_name = ? and data_type = 'JSON'",
-            [model],
-        ).fetchall()
-    }
+    described = connection.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, model],
+    ).fetchall()
+    columns = [name for name, _kind in described if name != "content_hash"]
+    json_columns = {name for name, kind in described if kind == "JSON"}
     positions = {index for index, name in enumerate(columns) if name in json_columns}
     duckdb_select = ", ".join(f"cast({c} as varchar)" if c in json_columns else c for c in columns)
     spark_select = ", ".join(f"to_json({c})" if c in json_columns else c for c in columns)
     expected = _rows(
-        connection.execute(f"select {duckdb_select} from staging.{model}").fetchall(), positions
+        connection.execute(f"select {duckdb_select} from {schema}.{model}").fetchall(), positions
     )
-    actual = _rows(spark.sql(f"select {spark_select} from staging.{model}").collect(), positions)
+    actual = _rows(spark.sql(f"select {spark_select} from {schema}.{model}").collect(), positions)
+    assert expected, f"{model} is empty: the comparison would prove nothing"
     assert len(actual) == len(expected)
     for expected_row, actual_row in zip(expected, actual, strict=True):
         assert dict(zip(columns, actual_row, strict=True)) == dict(
@@ -222,3 +242,24 @@ def test_the_sample_exercises_the_quarantine_rules(builds):
         ).fetchall()
     }
     assert reasons == EXPECTED_REASONS
+
+
+def test_the_sample_exercises_the_usage_rules(builds):
+    """The usage path is compared on every branch: duplicates of both kinds, both
+    reference rejections, and a metric whose daily quantity is truncated at 9 decimals
+    (compute seconds / 3600)."""
+    connection, _spark = builds
+    statuses = connection.execute(
+        "select distinct duplicate_status from intermediate.int_usage_events_deduplicated"
+    ).fetchall()
+    assert {status for (status,) in statuses} == {"kept", "exact_duplicate", "duplicate_conflict"}
+    rejections = connection.execute(
+        "select distinct rejection_reason from intermediate.int_usage_events_checked "
+        "where rejection_reason is not null"
+    ).fetchall()
+    assert {reason for (reason,) in rejections} == {"unknown_customer", "no_active_subscription"}
+    (truncated,) = connection.execute(
+        "select count(*) from marts.fct_usage_daily where metric_code = 'compute_hours' "
+        "and day_quantity * 3600 <> floor(day_quantity * 3600)"
+    ).fetchone()
+    assert truncated > 0

@@ -11,18 +11,18 @@ with segment_usage as (
 
 final as (
     select
-        cast(segment_usage.segment_id as varchar) as rating_segment_id,
-        cast(segment_usage.customer_id as varchar) as customer_id,
-        cast(segment_usage.subscription_id as varchar) as subscription_id,
-        cast(segment_usage.currency as varchar) as currency,
+        cast(segment_usage.segment_id as {{ dbt.type_string() }}) as rating_segment_id,
+        cast(segment_usage.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(segment_usage.subscription_id as {{ dbt.type_string() }}) as subscription_id,
+        cast(segment_usage.currency as {{ dbt.type_string() }}) as currency,
         cast(segment_usage.period_start as timestamp) as period_start,
         cast(segment_usage.period_end as timestamp) as period_end,
         cast(segment_usage.segment_start as timestamp) as segment_start,
         cast(segment_usage.segment_end as timestamp) as segment_end,
         cast(segment_usage.segment_share as decimal(38, 18)) as segment_share,
-        cast(segment_usage.billed_plan_id as varchar) as plan_id,
+        cast(segment_usage.billed_plan_id as {{ dbt.type_string() }}) as plan_id,
         cast(segment_usage.period_start as timestamp) as price_effective_at,
-        cast(segment_usage.metric_code as varchar) as metric_code,
+        cast(segment_usage.metric_code as {{ dbt.type_string() }}) as metric_code,
         cast(segment_usage.rated_quantity as decimal(38, 9)) as rated_quantity
     from segment_usage
     where segment_usage.is_billable

@@ -12,7 +12,7 @@
 {{ checked_landing_records(
     ref('stg_landing__contract_rates'),
     ['customer_id', 'metric_code', 'effective_from', 'band_index'],
-    "'rate card band ' || all_records.customer_id || '/' || all_records.metric_code || '/' || cast(all_records.effective_from as varchar) || '/' || cast(all_records.band_index as varchar)",
+    "'rate card band ' || all_records.customer_id || '/' || all_records.metric_code || '/' || cast(all_records.effective_from as " ~ dbt.type_string() ~ ") || '/' || cast(all_records.band_index as " ~ dbt.type_string() ~ ")",
     joins,
     [
         {'reason': 'unknown_customer', 'condition': 'customers.customer_id is null', 'detail': "'customer_id = ' || well_formed.customer_id"},

@@ -6,14 +6,14 @@
 {%- set joins %}
     left join {{ ref('currencies') }} as currencies
         on well_formed.currency = currencies.currency
-    left join (select name as time_zone_name from pg_timezone_names()) as time_zones
+    left join {{ time_zone_names() }} as time_zones
         on well_formed.billing_timezone = time_zones.time_zone_name
 {%- endset %}
 
 {{ checked_landing_records(
     ref('stg_landing__customers'),
     ['customer_id', 'updated_at'],
-    "'customer ' || all_records.customer_id || ' version ' || cast(all_records.updated_at as varchar)",
+    "'customer ' || all_records.customer_id || ' version ' || cast(all_records.updated_at as " ~ dbt.type_string() ~ ")",
     joins,
     [
         {'reason': 'unsupported_currency', 'condition': 'currencies.currency is null', 'detail': "'currency = ' || well_formed.currency"},

@@ -13,11 +13,11 @@
 {{ checked_landing_records(
     ref('stg_landing__realtime_counters'),
     ['customer_id', 'metric_code', 'window_start_at', 'emitted_at'],
-    "'counter ' || all_records.customer_id || '/' || all_records.metric_code || '/' || cast(all_records.window_start_at as varchar) || ' emitted ' || cast(all_records.emitted_at as varchar)",
+    "'counter ' || all_records.customer_id || '/' || all_records.metric_code || '/' || cast(all_records.window_start_at as " ~ dbt.type_string() ~ ") || ' emitted ' || cast(all_records.emitted_at as " ~ dbt.type_string() ~ ")",
     joins,
     [
         {'reason': 'unknown_customer', 'condition': 'customers.customer_id is null', 'detail': "'customer_id = ' || well_formed.customer_id"},
         {'reason': 'unknown_metric', 'condition': 'metrics.metric_code is null', 'detail': "'metric_code = ' || well_formed.metric_code"},
-        {'reason': 'invalid_window', 'condition': "well_formed.window_start_at <> date_trunc('hour', well_formed.window_start_at)", 'detail': "'window_start is not an hour start: ' || cast(well_formed.window_start_at as varchar)"},
+        {'reason': 'invalid_window', 'condition': "well_formed.window_start_at <> date_trunc('hour', well_formed.window_start_at)", 'detail': "'window_start is not an hour start: ' || cast(well_formed.window_start_at as " ~ dbt.type_string() ~ ")"},
     ]
 ) }}

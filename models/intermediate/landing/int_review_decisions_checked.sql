@@ -9,7 +9,7 @@
 {{ checked_landing_records(
     ref('stg_landing__review_decisions'),
     ['customer_id', 'period_start_at', 'decided_at'],
-    "'decision ' || all_records.customer_id || '/' || cast(all_records.period_start_at as varchar) || ' at ' || cast(all_records.decided_at as varchar)",
+    "'decision ' || all_records.customer_id || '/' || cast(all_records.period_start_at as " ~ dbt.type_string() ~ ") || ' at ' || cast(all_records.decided_at as " ~ dbt.type_string() ~ ")",
     joins,
     [
         {'reason': 'unknown_customer', 'condition': 'customers.customer_id is null', 'detail': "'customer_id = ' || well_formed.customer_id"},

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         incremental_strategy='delete+insert',
         unique_key=['event_source', 'event_id'],
         on_schema_change='fail',
@@ -72,7 +72,7 @@ final as (
             when customers.customer_id is null then 'subject = ' || candidates.customer_id
             when covered.event_id is null
                 then 'no subscription of ' || candidates.customer_id || ' is active at '
-                    || cast(candidates.event_at as varchar)
+                    || cast(candidates.event_at as {{ dbt.type_string() }})
         end as rejection_detail
     from candidates
     left join customers

@@ -36,9 +36,9 @@ history as (
 {% else %}
 history as (
     select
-        cast(null as varchar) as event_source,
-        cast(null as varchar) as event_id,
-        cast(null as varchar) as content_hash
+        cast(null as {{ dbt.type_string() }}) as event_source,
+        cast(null as {{ dbt.type_string() }}) as event_id,
+        cast(null as {{ dbt.type_string() }}) as content_hash
     where false
 ),
 {% endif %}

@@ -92,7 +92,7 @@ raw_records as (
 
 upserts as (
     select
-        md5(changed.file_hash || '|' || cast(changed.record_number as varchar)) as quarantined_record_id,
+        md5(changed.file_hash || '|' || cast(changed.record_number as {{ dbt.type_string() }})) as quarantined_record_id,
         changed.source_name,
         changed.file_hash,
         files.file_path,

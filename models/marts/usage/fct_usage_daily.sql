@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=day_replacing_strategy(),
         unique_key='usage_date',
+        partition_by=day_partitions('usage_date'),
         on_schema_change='fail',
     )
 }}
@@ -38,7 +39,7 @@ daily as (
 final as (
     select
         -- keys
-        md5(customer_id || '|' || metric_code || '|' || cast(usage_date as varchar)) as usage_day_id,
+        md5(customer_id || '|' || metric_code || '|' || cast(usage_date as {{ dbt.type_string() }})) as usage_day_id,
         customer_id,
         metric_code,
         usage_date,
