@@ -51,8 +51,9 @@ REVIEW_DECISIONS = """customer_id,period_start,decision,note,decided_by,decided_
 cus_0001,2025-02-01T00:00:00Z,release,"stream replayed, checked",analyst@example.com,2025-03-02T09:30:00Z
 cus_0002,2025-02-01T00:00:00Z,approve,not a decision,analyst@example.com,2025-03-02 10:00:00
 """
-# the ported models: the staging layer and everything the daily usage mart is built from
-SELECTION = ("staging", "+fct_usage_daily")
+# the ported models: the staging layer, everything the daily usage mart is built from,
+# and billing periods, plan segments, base fees and segment usage (the rating inputs)
+SELECTION = ("staging", "+fct_usage_daily", "+int_segment_usage", "+int_base_fee_charges")
 PORTED = [
     ("staging", "stg_landing__contract_rates"),
     ("staging", "stg_landing__customers"),
@@ -71,6 +72,12 @@ PORTED = [
     ("intermediate", "int_usage_events_checked"),
     ("intermediate", "int_usage_events"),
     ("intermediate", "int_usage_metric_values"),
+    ("intermediate", "int_billing_periods"),
+    ("intermediate", "int_subscription_segments"),
+    ("intermediate", "int_base_fee_charges"),
+    ("intermediate", "int_segment_usage_events"),
+    ("intermediate", "int_segment_usage_daily"),
+    ("intermediate", "int_segment_usage"),
     ("marts", "fct_usage_daily"),
 ]
 
@@ -93,7 +100,8 @@ def _usage_billing(*args: str) -> None:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory):
-    """(the DuckDB warehouse, a Spark session on the Spark build) after both builds."""
+    """(the DuckDB warehouse, a Spark session on the Spark build, the Spark run's
+    run_results) after both builds."""
     root = tmp_path_factory.mktemp("spark")
     landing, warehouse, spark_dir = root / "landing", root / "usage_billing.duckdb", root / "spark"
     _usage_billing(
@@ -126,6 +134,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory):
     _dbt(spark_env, "run-operation", "spark_register_raw", "--target", "spark", "--args", arguments)
     _dbt(spark_env, "seed", "--target", "spark")
     _dbt(spark_env, "run", "--target", "spark", "--select", *SELECTION)
+    spark_run = json.loads((root / "target-spark" / "run_results.json").read_text())
 
     os.environ["TZ"] = "UTC"  # pyspark returns timestamps in the process's zone
     from pyspark.sql import SparkSession
@@ -144,7 +153,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory):
     )
     connection = duckdb.connect(str(warehouse), read_only=True)
     try:
-        yield connection, spark
+        yield connection, spark, spark_run
     finally:
         connection.close()
         spark.stop()
@@ -191,7 +200,7 @@ def _models(connection, schema: str) -> list[str]:
 
 
 def test_every_ported_model_is_built_on_both(builds):
-    connection, spark = builds
+    connection, spark, _run = builds
     assert len(_models(connection, "staging")) == 8
     for schema in ("staging", "intermediate", "marts"):
         spark_models = sorted(
@@ -207,7 +216,7 @@ def test_every_ported_model_is_built_on_both(builds):
 
 @pytest.mark.parametrize(("schema", "model"), PORTED, ids=[model for _, model in PORTED])
 def test_ported_model_rows_are_identical(builds, schema: str, model: str):
-    connection, spark = builds
+    connection, spark, _run = builds
     described = connection.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_schema = ? and table_name = ? order by ordinal_position",
@@ -233,7 +242,7 @@ def test_ported_model_rows_are_identical(builds, schema: str, model: str):
 def test_the_sample_exercises_the_quarantine_rules(builds):
     """The comparison covers bad records, not only clean ones: the generator's injected
     records reach both engines' staging with the same reasons (compared above)."""
-    connection, _spark = builds
+    connection, _spark, _run = builds
     reasons = {
         reason
         for (reason,) in connection.execute(
@@ -246,9 +255,9 @@ def test_the_sample_exercises_the_quarantine_rules(builds):
 
 def test_the_sample_exercises_the_usage_rules(builds):
     """The usage path is compared on every branch: duplicates of both kinds, both
-    reference rejections, and a metric whose daily quantity is truncated at 9 decimals
-    (compute seconds / 3600)."""
-    connection, _spark = builds
+    reference rejections, a metric whose daily quantity is truncated at 9 decimals
+    (compute seconds / 3600), and periods whose local-time cut crosses a DST change."""
+    connection, _spark, _run = builds
     statuses = connection.execute(
         "select distinct duplicate_status from intermediate.int_usage_events_deduplicated"
     ).fetchall()
@@ -263,3 +272,27 @@ def test_the_sample_exercises_the_usage_rules(builds):
         "and day_quantity * 3600 <> floor(day_quantity * 3600)"
     ).fetchone()
     assert truncated > 0
+    # billing periods cut in local time across a daylight-saving change (New York on
+    # 2025-03-09, Berlin on 2025-03-30, Sydney on 2025-04-06): the UTC hour of the end
+    # differs from the start's
+    (dst_periods,) = connection.execute(
+        "select count(*) from intermediate.int_billing_periods "
+        "where period_index > 0 and hour(period_start) <> hour(period_end)"
+    ).fetchone()
+    assert dst_periods >= 2
+
+
+def test_the_spark_build_ran_with_ansi_arithmetic(builds):
+    """dbt-spark forces ANSI mode off in its connection (an overflow would be a NULL
+    amount); the on-run-start hook spark_strict_arithmetic switches it back on."""
+    _connection, _spark, spark_run = builds
+    hooks = [
+        result
+        for result in spark_run["results"]
+        if result["unique_id"].startswith("operation.usage_billing.usage_billing-on-run-start")
+    ]
+    assert any(
+        result["status"] == "success"
+        and result["compiled_code"].strip() == "set spark.sql.ansi.enabled = true"
+        for result in hooks
+    ), hooks

@@ -49,6 +49,10 @@
 
 {#- Microseconds from start_at to end_at (both UTC timestamps), a whole number. -#}
 {% macro usage_microseconds_between(start_at, end_at) -%}
+    {{ return(adapter.dispatch('usage_microseconds_between')(start_at, end_at)) }}
+{%- endmacro %}
+
+{% macro default__usage_microseconds_between(start_at, end_at) -%}
     cast({{ dbt.datediff(start_at, end_at, 'microsecond') }} as bigint)
 {%- endmacro %}
 
