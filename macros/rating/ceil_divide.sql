@@ -4,7 +4,8 @@
     {{ return(adapter.dispatch('ceil_divide')(numerator, denominator)) }}
 {%- endmacro %}
 
-{#- Postgres (numeric) and Spark (decimal) divide DECIMALs exactly enough for ceil. -#}
+{#- Postgres (numeric) divides DECIMALs exactly enough for ceil; Spark has its own version
+    (macros/spark/spark_usage.sql). -#}
 {% macro default__ceil_divide(numerator, denominator) -%}
     ceil({{ numerator }} / {{ denominator }})
 {%- endmacro %}

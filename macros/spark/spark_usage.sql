@@ -60,3 +60,12 @@
     {{ spark_scaled(spark_whole_quotient('cast(' ~ integral ~ ' as decimal(38, 0))', '1000000', 7), 9) }}
 {%- endmacro %}
 
+
+{#- The number of started blocks, ceil(numerator / denominator), exactly: in nano-units
+    ceil(a / b) = floor((a + b - 1) / b). Spark's decimal division would round the
+    quotient at 18 decimals first, which can hide a remainder below 1e-18. -#}
+{% macro spark__ceil_divide(numerator, denominator) -%}
+    {%- set b -%}cast(cast({{ denominator }} as decimal(38, 9)) * 1000000000 as decimal(38, 0)){%- endset -%}
+    {%- set a -%}cast(cast(cast({{ numerator }} as decimal(38, 9)) * 1000000000 as decimal(38, 0)) + {{ b }} - 1 as decimal(38, 0)){%- endset -%}
+    cast({{ spark_whole_quotient(a, b) }} as decimal(38, 9))
+{%- endmacro %}
