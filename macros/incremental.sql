@@ -7,7 +7,10 @@
       and uses insert_overwrite, which replaces exactly the partitions (days) the run
       produces: the same rows as delete+insert on that column;
     - a model keyed by an event (int_usage_events_checked) is rebuilt as a table from
-      its inputs each run: the same rows, without the incremental saving.
+      its inputs each run: the same rows on a first build (the comparison test), but
+      not the same rule across runs. On DuckDB an accepted event stays accepted; on
+      Spark every event is checked again, so a late cancellation effective before an
+      already accepted event rejects it on the next run.
     On a cluster with Delta, file_format 'delta' and incremental_strategy 'merge' give
     the keyed models back their incremental runs (docs/decisions.md, Spark scale-out). -#}
 

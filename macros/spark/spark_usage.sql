@@ -15,6 +15,11 @@
     cast((({{ a }}) - ({{ a }}) % {{ divisor }}) / {{ divisor }} as decimal(38, 0))
 {%- endmacro %}
 
+{#- A decimal with at most 9 decimals as a whole number of nano-units, DECIMAL(38, 0). -#}
+{% macro spark_nano(value) -%}
+    cast(cast({{ value }} as decimal(38, 9)) * 1000000000 as decimal(38, 0))
+{%- endmacro %}
+
 {#- A whole number of units of 10^-scale as DECIMAL(38, scale). -#}
 {% macro spark_scaled(whole, scale) -%}
     cast(({{ whole }}) * cast('{{ "0." ~ "0" * (scale - 1) ~ "1" }}' as decimal(38, {{ scale }})) as decimal(38, {{ scale }}))
@@ -29,8 +34,8 @@
 {#- floor(numerator / denominator) at 9 decimals: in nano-units a = numerator x 1e18
     and b = denominator x 1e9, whole numbers below 1e38. -#}
 {% macro spark__usage_floor_divide(numerator, denominator) -%}
-    {%- set a -%}cast(cast(cast({{ numerator }} as decimal(38, 9)) * 1000000000 as decimal(38, 0)) * 1000000000 as decimal(38, 0)){%- endset -%}
-    {%- set b -%}cast(cast({{ denominator }} as decimal(38, 9)) * 1000000000 as decimal(38, 0)){%- endset -%}
+    {%- set a -%}cast({{ spark_nano(numerator) }} * 1000000000 as decimal(38, 0)){%- endset -%}
+    {%- set b = spark_nano(denominator) -%}
     {{ spark_scaled(spark_whole_quotient(a, b), 9) }}
 {%- endmacro %}
 
@@ -47,12 +52,12 @@
 {%- endmacro %}
 
 {% macro spark__usage_gauge_integral(value, microseconds) -%}
-    cast(cast(cast({{ value }} as decimal(38, 9)) * 1000000000 as decimal(38, 0)) * cast({{ microseconds }} as bigint) as decimal(38, 0))
+    cast({{ spark_nano(value) }} * cast({{ microseconds }} as bigint) as decimal(38, 0))
 {%- endmacro %}
 
 {% macro spark__usage_integral_to_quantity(integral, unit_divisor, period_seconds) -%}
     {%- set a -%}cast(cast({{ integral }} as decimal(38, 0)) * 1000 as decimal(38, 0)){%- endset -%}
-    {%- set b -%}cast(cast(cast({{ unit_divisor }} as decimal(38, 9)) * 1000000000 as decimal(38, 0)) * cast({{ period_seconds }} as bigint) as decimal(38, 0)){%- endset -%}
+    {%- set b -%}cast({{ spark_nano(unit_divisor) }} * cast({{ period_seconds }} as bigint) as decimal(38, 0)){%- endset -%}
     {{ spark_scaled(spark_whole_quotient(a, b), 9) }}
 {%- endmacro %}
 
@@ -65,7 +70,7 @@
     ceil(a / b) = floor((a + b - 1) / b). Spark's decimal division would round the
     quotient at 18 decimals first, which can hide a remainder below 1e-18. -#}
 {% macro spark__ceil_divide(numerator, denominator) -%}
-    {%- set b -%}cast(cast({{ denominator }} as decimal(38, 9)) * 1000000000 as decimal(38, 0)){%- endset -%}
-    {%- set a -%}cast(cast(cast({{ numerator }} as decimal(38, 9)) * 1000000000 as decimal(38, 0)) + {{ b }} - 1 as decimal(38, 0)){%- endset -%}
+    {%- set b = spark_nano(denominator) -%}
+    {%- set a -%}cast({{ spark_nano(numerator) }} + {{ b }} - 1 as decimal(38, 0)){%- endset -%}
     cast({{ spark_whole_quotient(a, b) }} as decimal(38, 9))
 {%- endmacro %}
