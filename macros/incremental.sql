@@ -1,29 +1,53 @@
-{#- Incremental materializations that depend on what the engine's tables can do.
+{#- Incremental models on engines whose tables may not take DELETE.
 
-    DuckDB tables take DELETE, so the keyed models use delete+insert. Spark's plain
-    Parquet tables (the only table format installable offline here: Delta and Iceberg
-    come from Maven) take neither DELETE nor MERGE. There:
-    - a model that replaces days (fct_usage_daily) is partitioned by its day column
-      and uses insert_overwrite, which replaces exactly the partitions (days) the run
-      produces: the same rows as delete+insert on that column;
-    - a model keyed by an event (int_usage_events_checked) is rebuilt as a table from
-      its inputs each run: the same rows on a first build (the comparison test), but
-      not the same rule across runs. On DuckDB an accepted event stays accepted; on
-      Spark every event is checked again, so a late cancellation effective before an
-      already accepted event rejects it on the next run.
-    On a cluster with Delta, file_format 'delta' and incremental_strategy 'merge' give
-    the keyed models back their incremental runs (docs/decisions.md, Spark scale-out). -#}
+    DuckDB tables take DELETE: the keyed models use delete+insert, and the ledger's
+    pre-hooks delete the rows a run recomputes. Spark's plain Parquet tables (the only
+    table format installable offline here: Delta and Iceberg come from Maven) take
+    neither DELETE nor MERGE. There the same rules are kept by rewriting the table:
+    - delete+insert (macros/spark/spark_incremental.sql): the kept rows (those whose
+      key the run does not produce) and the run's rows are written to a side table,
+      which then overwrites the model's table;
+    - delete_rows (the ledger pre-hooks): the rows not deleted are written to a side
+      table, which then overwrites the model's table;
+    - a model that replaces days (fct_usage_daily) is partitioned by its day column on
+      Spark and uses insert_overwrite, which replaces exactly the partitions (days) the
+      run produces: the same rows as delete+insert on that column, without rewriting
+      the other days.
+    A rewrite reads the whole table each run; on a cluster with Delta, file_format
+    'delta' and incremental_strategy 'merge' avoid it (docs/decisions.md, Spark
+    scale-out). -#}
 
-{% macro keyed_incremental() -%}
-    {{ return(adapter.dispatch('keyed_incremental')()) }}
+
+{#- Delete the rows of `relation` where `condition` holds, when the relation exists:
+    a statement for a pre-hook (`select 1` when there is nothing to delete from). -#}
+{% macro delete_rows(relation, condition) -%}
+    {%- set existing = load_relation(relation) -%}
+    {%- if existing is none -%}
+        select 1
+    {%- else -%}
+        {{ return(adapter.dispatch('delete_rows')(existing, condition)) }}
+    {%- endif -%}
 {%- endmacro %}
 
-{% macro default__keyed_incremental() -%}
-    {{ return('incremental') }}
+{% macro default__delete_rows(relation, condition) -%}
+    delete from {{ relation }} where {{ condition }}
 {%- endmacro %}
 
-{% macro spark__keyed_incremental() -%}
-    {{ return('table') }}
+{% macro spark__delete_rows(relation, condition) -%}
+    {%- set kept = spark_side_table(relation) -%}
+    {%- if execute -%}
+        {%- do run_query('drop table if exists ' ~ kept) -%}
+        {%- do run_query('create table ' ~ kept ~ ' using parquet as select * from ' ~ relation
+            ~ ' where not coalesce(' ~ condition ~ ', false)') -%}
+        {%- do run_query('insert overwrite table ' ~ relation ~ ' select * from ' ~ kept) -%}
+    {%- endif -%}
+    drop table if exists {{ kept }}
+{%- endmacro %}
+
+
+{#- The side table a Spark rewrite of `relation` goes through. -#}
+{% macro spark_side_table(relation) -%}
+    {{ return(relation.incorporate(path={"identifier": relation.identifier ~ '__rewrite'})) }}
 {%- endmacro %}
 
 

@@ -85,3 +85,19 @@
 {% macro content_hash(json_column) -%}
     md5(cast({{ json_column }} as {{ dbt.type_string() }}))
 {%- endmacro %}
+
+
+{#- A DECIMAL as plain text with all `scale` decimals of its type (12.500000000), for
+    descriptions. Spark writes a decimal held as a Java BigDecimal in scientific notation
+    below 1e-6 (0E-9 for a zero with 9 decimals), so it formats the number instead. -#}
+{% macro decimal_text(value, scale) -%}
+    {{ return(adapter.dispatch('decimal_text')(value, scale)) }}
+{%- endmacro %}
+
+{% macro default__decimal_text(value, scale) -%}
+    cast({{ value }} as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__decimal_text(value, scale) -%}
+    replace(format_number({{ value }}, {{ scale }}), ',', '')
+{%- endmacro %}

@@ -22,6 +22,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         events_per_day=args.events_per_day,
         corrupt_file=args.corrupt_file,
+        start_month=args.start_month,
         overwrite=args.overwrite,
     )
     print(summary.to_text())
@@ -139,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--customers", type=int, default=120)
     generate.add_argument("--months", type=int, default=22)
     generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument(
+        "--start-month", default="2025-01", help="first month of usage, YYYY-MM (default 2025-01)"
+    )
     generate.add_argument(
         "--events-per-day", type=float, default=1.0, help="multiplier on the default usage volume"
     )

@@ -212,7 +212,7 @@
     and round half-up is (2N + 1e4 x D) div (2 x 1e4 x D): no decimal truncation can
     turn an exact half (say 1/3 + 1/6) into one below it. -#}
 {% macro growth_weighted_score_half_up(terms) -%}
-    {%- set hugeint = 'hugeint' if target.type == 'duckdb' else dbt.type_numeric() -%}
+    {%- set hugeint = {'duckdb': 'hugeint', 'spark': 'decimal(38, 0)'}.get(target.type, dbt.type_numeric()) -%}
     {%- set denominator_product -%}
         ({% for term in terms %}cast({{ term.denominator }} as {{ hugeint }}){% if not loop.last %} * {% endif %}{% endfor %})
     {%- endset -%}
@@ -234,12 +234,28 @@
         // (2 * 10000 * {{ denominator_product }})
         as integer
     )
+    {%- elif target.type == 'spark' -%}
+    cast({{ spark_whole_quotient(
+        'cast(2 * ' ~ numerator_sum ~ ' + 10000 * ' ~ denominator_product ~ ' as decimal(38, 0))',
+        'cast(2 * 10000 * ' ~ denominator_product ~ ' as decimal(38, 0))'
+    ) }} as integer)
     {%- else -%}
     cast(floor(
         (2 * {{ numerator_sum }} + 10000 * {{ denominator_product }})
         / (2 * 10000 * {{ denominator_product }})
     ) as integer)
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The texts of `measure` joined by `delimiter_text` in the order of the expressions
+    `order_columns` (a list), within a group. -#}
+{% macro listagg_ordered(measure, delimiter_text, order_columns) -%}
+    {{ return(adapter.dispatch('listagg_ordered')(measure, delimiter_text, order_columns)) }}
+{%- endmacro %}
+
+{% macro default__listagg_ordered(measure, delimiter_text, order_columns) -%}
+    {{ dbt.listagg(measure, delimiter_text, 'order by ' ~ order_columns | join(', ')) }}
 {%- endmacro %}
 
 

@@ -3,12 +3,7 @@
     rows are never touched again, a full refresh included (the models set
     full_refresh: false). -#}
 {% macro delete_unfinalized(relation, status_column='invoice_status') -%}
-    {%- set existing = load_relation(relation) -%}
-    {%- if existing is not none -%}
-        delete from {{ relation }} where {{ status_column }} <> 'finalized'
-    {%- else -%}
-        select 1
-    {%- endif -%}
+    {{ delete_rows(relation, status_column ~ " <> 'finalized'") }}
 {%- endmacro %}
 
 {#- A billing setting of the seed, as a SQL scalar subquery cast to `type`. -#}

@@ -29,8 +29,8 @@
             then cast({{ amount }} as decimal(38, 9))
         else {{ revenue_prorate(
             amount,
-            dbt.datediff(start_at, 'least(greatest(' ~ instant ~ ', ' ~ start_at ~ '), ' ~ end_at ~ ')', 'microsecond'),
-            dbt.datediff(start_at, end_at, 'microsecond')
+            usage_microseconds_between(start_at, 'least(greatest(' ~ instant ~ ', ' ~ start_at ~ '), ' ~ end_at ~ ')'),
+            usage_microseconds_between(start_at, end_at)
         ) }}
     end
 {%- endmacro %}

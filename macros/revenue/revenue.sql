@@ -102,12 +102,7 @@
     service days of months still open); frozen rows (closed months, posted
     catch-ups) are never touched again, a full refresh included (full_refresh: false). -#}
 {% macro delete_unfrozen_revenue(relation) -%}
-    {%- set existing = load_relation(relation) -%}
-    {%- if existing is not none -%}
-        delete from {{ relation }} where not is_frozen
-    {%- else -%}
-        select 1
-    {%- endif -%}
+    {{ delete_rows(relation, 'not is_frozen') }}
 {%- endmacro %}
 
 

@@ -239,11 +239,11 @@ comparisons as (
             as current_plan_projected_amount,
         {{ dbt.bool_or('candidate_bills.is_current_plan and candidate_bills.is_excluded_by_hard_limit') }}
             as is_current_plan_over_hard_limit,
-        {{ dbt.listagg(
+        {{ listagg_ordered(
             "candidate_bills.candidate_plan_id || ' ' || cast(candidate_bills.projected_amount as " ~ dbt.type_string() ~ ")"
             ~ " || case when candidate_bills.is_excluded_by_hard_limit then ' (over its hard limit)' else '' end",
             "'; '",
-            "order by candidate_bills.plan_rank, candidate_bills.candidate_plan_id"
+            ["candidate_bills.plan_rank", "candidate_bills.candidate_plan_id"]
         ) }} as candidate_bills_text
     from candidate_bills
     group by candidate_bills.crossing_id

@@ -73,9 +73,9 @@ usage_lines as (
         rated.metric_code || ' band ' || cast(rated.band_index as {{ dbt.type_string() }})
             || ' (' || rated.charge_model || ', ' || rated.rate_card_type || ' card'
             || case when rated.band_upper_bound is null
-                then ' above ' || cast(rated.band_lower_bound as {{ dbt.type_string() }})
-                else ' from ' || cast(rated.band_lower_bound as {{ dbt.type_string() }})
-                    || ' to ' || cast(rated.band_upper_bound as {{ dbt.type_string() }})
+                then ' above ' || {{ decimal_text('rated.band_lower_bound', 9) }}
+                else ' from ' || {{ decimal_text('rated.band_lower_bound', 9) }}
+                    || ' to ' || {{ decimal_text('rated.band_upper_bound', 9) }}
             end
             || ')' as description
     from rated
@@ -108,7 +108,7 @@ grace_lines as (
         cast(0 as decimal(38, 18)) as amount_unrounded,
         segment_usage.segment_id || '|' || segment_usage.metric_code as source_id,
         segment_usage.metric_code || ' above the soft limit of '
-            || cast(segment_usage.limit_quantity as {{ dbt.type_string() }})
+            || {{ decimal_text('segment_usage.limit_quantity', 9) }}
             || ' inside the grace window opened at '
             || cast(segment_usage.grace_window_start as {{ dbt.type_string() }}) || ' UTC: free' as description
     from segment_usage

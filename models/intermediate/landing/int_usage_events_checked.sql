@@ -1,6 +1,6 @@
 {{
     config(
-        materialized=keyed_incremental(),
+        materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['event_source', 'event_id'],
         on_schema_change='fail',

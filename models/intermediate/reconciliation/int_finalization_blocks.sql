@@ -49,7 +49,7 @@ quarantine_share as (
         cast(folder_outcomes.records_quarantined as {{ dbt.type_string() }}) || ' of '
             || cast(folder_outcomes.records_read as {{ dbt.type_string() }}) || ' records of '
             || folder_outcomes.source_name || '/ are in quarantine, more than the threshold share of '
-            || cast(threshold.quarantine_share_threshold as {{ dbt.type_string() }}) as block_detail,
+            || {{ decimal_text('threshold.quarantine_share_threshold', 9) }} as block_detail,
         cast(folder_outcomes.records_read as bigint) as records_read,
         cast(folder_outcomes.records_quarantined as bigint) as records_quarantined
     from folder_outcomes

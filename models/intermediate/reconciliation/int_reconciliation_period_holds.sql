@@ -23,7 +23,7 @@ decisions as (
 breaches as (
     select
         billing_period_id,
-        {{ dbt.listagg('metric_code', "', '", "order by metric_code") }} as breaching_metrics,
+        {{ listagg_ordered('metric_code', "', '", ['metric_code']) }} as breaching_metrics,
         count(*) as breaching_metric_count
     from reconciliation_periods
     where is_breaching

@@ -125,9 +125,9 @@ adjustment_lines as (
         differences.billing_period_id || '|' || differences.metric_code as source_id,
         'late usage of ' || differences.metric_code || ' for the period from '
             || cast(periods.period_start as {{ dbt.type_string() }}) || ' UTC: rated '
-            || cast(differences.corrected_amount as {{ dbt.type_string() }}) || ' on the corrected total of '
-            || cast(differences.corrected_quantity as {{ dbt.type_string() }}) || ', billed '
-            || cast(differences.billed_amount as {{ dbt.type_string() }}) as description
+            || {{ decimal_text('differences.corrected_amount', 2) }} || ' on the corrected total of '
+            || {{ decimal_text('differences.corrected_quantity', 18) }} || ', billed '
+            || {{ decimal_text('differences.billed_amount', 2) }} as description
     from differences
     inner join next_open_invoice
         on differences.subscription_id = next_open_invoice.subscription_id

@@ -56,9 +56,9 @@ reconciliation_reasons as (
         cast(null as {{ dbt.type_string() }}) as source_name,
         cast(null as {{ dbt.type_string() }}) as file_path,
         reconciliation_periods.metric_code || ': summed hourly |real-time - batch| of '
-            || cast(reconciliation_periods.difference_quantity as {{ dbt.type_string() }})
+            || {{ decimal_text('reconciliation_periods.difference_quantity', 9) }}
             || ' above the tolerance of '
-            || cast(reconciliation_periods.tolerance_quantity as {{ dbt.type_string() }}) as hold_detail,
+            || {{ decimal_text('reconciliation_periods.tolerance_quantity', 9) }} as hold_detail,
         reconciliation_periods.realtime_quantity,
         reconciliation_periods.batch_quantity,
         reconciliation_periods.difference_quantity,

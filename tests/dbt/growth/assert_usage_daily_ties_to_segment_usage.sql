@@ -45,7 +45,7 @@ period_usage as (
 select
     coalesce(days.subscription_id, segments.subscription_id) as subscription_id,
     coalesce(days.metric_code, segments.metric_code) as metric_code,
-    cast(null as varchar) as billing_period_id,
+    cast(null as {{ dbt.type_string() }}) as billing_period_id,
     days.day_total as shown,
     segments.measured_total as measured
 from days
@@ -57,7 +57,7 @@ where coalesce(days.day_total, 0) <> coalesce(segments.measured_total, 0)
 union all
 
 select
-    cast(null as varchar) as subscription_id,
+    cast(null as {{ dbt.type_string() }}) as subscription_id,
     period_last_days.metric_code,
     period_last_days.billing_period_id,
     period_last_days.period_to_date_quantity as shown,
