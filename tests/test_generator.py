@@ -559,3 +559,20 @@ def test_refuses_to_mix_with_existing_landing_files(tmp_path: Path) -> None:
     assert result.rows_written["review_decisions"] == 0
     text = result.to_text()
     assert "usage events written" in text and result.suggested_as_of in text
+
+
+def test_the_command_line_starts_usage_at_start_month(tmp_path: Path) -> None:
+    # `generate --start-month 2025-12 --months 2`: customers files for December 2025 and
+    # January 2026, and the summary's usage range is [2025-12-01, 2026-02-01)
+    from orchestration.cli import main
+
+    out = tmp_path / "landing"
+    arguments = ["generate", "--out", str(out), "--customers", "3", "--months", "2"]
+    assert main([*arguments, "--events-per-day", "0.001", "--start-month", "2025-12"]) == 0
+    assert sorted(path.name for path in (out / "customers").iterdir()) == [
+        "customers_2025-12.csv",
+        "customers_2026-01.csv",
+    ]
+    document = json.loads((out / SUMMARY_FILE).read_text())
+    assert document["range"]["start"] == "2025-12-01T00:00:00Z"
+    assert document["range"]["end"] == "2026-02-01T00:00:00Z"
