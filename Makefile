@@ -43,9 +43,9 @@ test: env chromium
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 # The Spark target (issue 8): dbt-spark and local pyspark in their own environment
-# (.venv-spark, from the lock's `spark` group), the staging layer and the usage path built
-# on DuckDB and on Spark from one ingested sample, compared row by row (tests_spark/).
-# Needs Java 17.
+# (.venv-spark, from the lock's `spark` group): every model built twice (two runs) on
+# DuckDB and on Spark from one ingested sample and compared row by row, then the dbt
+# tests on Spark (tests_spark/, about 30 minutes). Needs Java 17.
 SPARK_BIN := .venv-spark/bin
 test-spark: $(UV)
 	UV_PROJECT_ENVIRONMENT=.venv-spark $(UV) sync --frozen --python $(PYTHON) --group spark
