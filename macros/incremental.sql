@@ -34,20 +34,23 @@
 {%- endmacro %}
 
 {% macro spark__delete_rows(relation, condition) -%}
-    {%- set kept = spark_side_table(relation) -%}
-    {%- if execute -%}
-        {%- do run_query('drop table if exists ' ~ kept) -%}
-        {%- do run_query('create table ' ~ kept ~ ' using parquet as select * from ' ~ relation
-            ~ ' where not coalesce(' ~ condition ~ ', false)') -%}
-        {%- do run_query('insert overwrite table ' ~ relation ~ ' select * from ' ~ kept) -%}
-    {%- endif -%}
-    drop table if exists {{ kept }}
+    {{ spark_rewrite_table(relation, 'select * from ' ~ relation ~ ' where not coalesce(' ~ condition ~ ', false)') }}
 {%- endmacro %}
 
 
-{#- The side table a Spark rewrite of `relation` goes through. -#}
-{% macro spark_side_table(relation) -%}
-    {{ return(relation.incorporate(path={"identifier": relation.identifier ~ '__rewrite'})) }}
+{#- Replace the rows of the Spark table `relation` with those of the query `kept_rows`
+    (which may read `relation`): the query is written to a side table, which then
+    overwrites the table (Spark cannot overwrite a table it is reading). Runs both steps
+    and returns the statement that drops the side table; until then a failed overwrite
+    leaves the rows in the side table. -#}
+{% macro spark_rewrite_table(relation, kept_rows) -%}
+    {%- set kept = relation.incorporate(path={"identifier": relation.identifier ~ '__rewrite'}) -%}
+    {%- if execute -%}
+        {%- do run_query('drop table if exists ' ~ kept) -%}
+        {%- do run_query('create table ' ~ kept ~ ' using parquet as ' ~ kept_rows) -%}
+        {%- do run_query('insert overwrite table ' ~ relation ~ ' select * from ' ~ kept) -%}
+    {%- endif -%}
+    drop table if exists {{ kept }}
 {%- endmacro %}
 
 

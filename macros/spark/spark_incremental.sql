@@ -24,21 +24,14 @@
     {%- endif -%}
     {%- set keys = [unique_key] if unique_key is string else unique_key -%}
     {%- set columns = adapter.get_columns_in_relation(target) | map(attribute='quoted') | join(', ') -%}
-    {%- set kept = spark_side_table(target) -%}
     {%- set matches -%}
         {%- for key in keys %}run_rows.{{ key }} = existing_rows.{{ key }}{% if not loop.last %} and {% endif %}{% endfor -%}
     {%- endset -%}
-    {%- if execute -%}
-        {%- do run_query('drop table if exists ' ~ kept) -%}
-        {%- set rewrite -%}
-            create table {{ kept }} using parquet as
-            select {{ columns }} from {{ target }} as existing_rows
-            where not exists (select 1 from {{ source }} as run_rows where {{ matches }})
-            union all
-            select {{ columns }} from {{ source }}
-        {%- endset -%}
-        {%- do run_query(rewrite) -%}
-        {%- do run_query('insert overwrite table ' ~ target ~ ' select ' ~ columns ~ ' from ' ~ kept) -%}
-    {%- endif -%}
-    drop table if exists {{ kept }}
+    {%- set kept_rows -%}
+        select {{ columns }} from {{ target }} as existing_rows
+        where not exists (select 1 from {{ source }} as run_rows where {{ matches }})
+        union all
+        select {{ columns }} from {{ source }}
+    {%- endset -%}
+    {{ spark_rewrite_table(target, kept_rows) }}
 {% endmacro %}
