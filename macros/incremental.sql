@@ -78,3 +78,39 @@
 {% macro spark__day_partitions(column) -%}
     {{ return([column]) }}
 {%- endmacro %}
+
+
+{#- The days an incremental run must rebuild in a model that keeps a row count per day.
+
+    Returns a query of `usage_date`: the days (of `current_time_column`) where the rows
+    of `current_relation` (a relation or a parenthesized query: what the model
+    aggregates; not a CTE the model also reads, which DuckDB would then materialize
+    with every column, JSON values included) number
+    differently from the model's stored count for that day (sum of
+    `stored_count_column` over `{{ this }}`, per `stored_day_expression`). The usage
+    models aggregate accepted events, and accepted events are only ever added (a
+    duplicate is never accepted, an accepted event stays accepted): a day whose events
+    changed has more of them, so comparing counts finds exactly the changed days
+    without storing any state. A change of the seeds the model reads (metric catalog,
+    tolerances) does not change counts: it needs `--full-refresh`, as any change of an
+    incremental model's logic does in dbt (docs/decisions.md, Performance). -#}
+{% macro changed_days(current_relation, current_time_column, stored_day_expression, stored_count_column) -%}
+    select current_days.usage_date
+    from (
+        select
+            cast({{ dbt.date_trunc('day', current_time_column) }} as date) as usage_date,
+            count(*) as row_count
+        from {{ current_relation }}
+        group by cast({{ dbt.date_trunc('day', current_time_column) }} as date)
+    ) as current_days
+    left join (
+        select
+            {{ stored_day_expression }} as usage_date,
+            sum({{ stored_count_column }}) as row_count
+        from {{ this }}
+        group by {{ stored_day_expression }}
+    ) as stored_days
+        on current_days.usage_date = stored_days.usage_date
+    where stored_days.row_count is null
+        or stored_days.row_count <> current_days.row_count
+{%- endmacro %}

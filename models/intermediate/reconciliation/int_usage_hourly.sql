@@ -1,9 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='window_start_at',
+        on_schema_change='fail',
+    )
+}}
+
 {#- One row per customer, reconciled metric and UTC hour with accepted batch usage:
     the batch track's quantity for the hour, after deduplication (int_usage_events
     keeps one copy of every event). Only count and sum metrics the tolerance seed
     reconciles are measured here (billing-rules.md: gauges such as storage are not
     reconciled). The hour's quantity is the hour's summed raw value divided once by
-    the unit divisor, truncated at 9 decimals (exact; no floating point). -#}
+    the unit divisor, truncated at 9 decimals (exact; no floating point).
+    Incremental: a run recomputes the hours of the days whose reconciled events
+    changed since the last build (changed_days(): their count differs from the stored
+    event_count) and replaces those hours; the first build or a full refresh computes
+    every hour. -#}
 
 with metric_values as (
     select * from {{ ref('int_usage_metric_values') }}
@@ -27,6 +40,22 @@ reconciled_values as (
     where metric_values.aggregation in ('count', 'sum')
 ),
 
+{% if is_incremental() -%}
+changed_days as (
+    {%- set reconciled_events -%}
+        (
+            select metric_values.event_at
+            from {{ ref('int_usage_metric_values') }} as metric_values
+            inner join tolerances
+                on metric_values.metric_code = tolerances.metric_code
+            where metric_values.aggregation in ('count', 'sum')
+        )
+    {%- endset %}
+    {{ changed_days(reconciled_events, 'event_at', 'cast(window_start_at as date)', 'event_count') }}
+),
+
+{% endif -%}
+
 hourly as (
     select
         customer_id,
@@ -36,6 +65,9 @@ hourly as (
         sum(raw_value) as raw_value,
         count(*) as event_count
     from reconciled_values
+    {% if is_incremental() -%}
+    where cast(window_start_at as date) in (select changed_days.usage_date from changed_days)
+    {% endif -%}
     group by customer_id, metric_code, window_start_at, unit_divisor
 ),
 

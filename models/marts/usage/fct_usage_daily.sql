@@ -12,15 +12,25 @@
     quantity in the metric's billing unit. Partitioned by day in Dagster: a partitioned
     run rebuilds only the days of its window (in_partition_window reads the window at
     run time) and replaces those days' rows (delete+insert on usage_date); an
-    unpartitioned run rebuilds every day. Events come deduplicated against all history
+    unpartitioned run rebuilds the days whose accepted events changed since the last
+    build (changed_days(): their count differs from the stored event_count), every day
+    on the first build or a full refresh. Events come deduplicated against all history
     (int_usage_events_deduplicated), so a duplicate landing on a later day, file or run
     counts once whichever day is rebuilt. -#}
+
+{%- set rebuild_changed_days = is_incremental() and partition_window() is none %}
 
 with metric_values as (
     select * from {{ ref('int_usage_metric_values') }}
     where {{ in_partition_window('event_at') }}
 ),
 
+{% if rebuild_changed_days -%}
+changed_days as (
+    {{ changed_days(ref('int_usage_metric_values'), 'event_at', 'usage_date', 'event_count') }}
+),
+
+{% endif -%}
 daily as (
     select
         customer_id,
@@ -33,6 +43,9 @@ daily as (
         max(quantity) as max_quantity,
         count(distinct value_text) as distinct_value_count
     from metric_values
+    {% if rebuild_changed_days -%}
+    where cast(event_at as date) in (select changed_days.usage_date from changed_days)
+    {% endif -%}
     group by customer_id, metric_code, cast(event_at as date), aggregation, unit_divisor
 ),
 
