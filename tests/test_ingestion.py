@@ -223,6 +223,29 @@ def test_unknown_customer_is_released_once_known(warehouse):
     assert warehouse.query("select event_id, customer_id from intermediate.int_usage_events") == [
         ("x1", "c2")
     ]
+    # The incremental usage models place the released event on its (old) day: the
+    # day's count of accepted events changed (macros/incremental.sql, changed_days).
+    # An api.request gives api_requests, bandwidth_gb (1000 bytes) and active_users.
+    assert warehouse.query(
+        """select metric_code, cast(usage_date as varchar), event_count, cast(day_quantity as varchar)
+           from marts.fct_usage_daily order by 1"""
+    ) == [
+        ("active_users", "2026-01-10", 1, "1.000000000"),
+        ("api_requests", "2026-01-10", 1, "1.000000000"),
+        ("bandwidth_gb", "2026-01-10", 1, "0.000001000"),
+    ]
+    assert warehouse.query(
+        """select metric_code, cast(window_start_at as varchar), event_count
+           from intermediate.int_usage_hourly order by 1"""
+    ) == [("api_requests", "2026-01-10 00:00:00", 1), ("bandwidth_gb", "2026-01-10 00:00:00", 1)]
+    assert warehouse.query(
+        """select event_id, metric_code, customer_id, cast(usage_date as varchar)
+           from intermediate.int_segment_usage_events order by 2"""
+    ) == [
+        ("x1", "active_users", "c2", "2026-01-10"),
+        ("x1", "api_requests", "c2", "2026-01-10"),
+        ("x1", "bandwidth_gb", "c2", "2026-01-10"),
+    ]
     assert warehouse.query(
         """select records_read, records_staged, records_quarantined, records_duplicate
            from marts.fct_landing_files where file_path = 'usage_events/u.jsonl'"""

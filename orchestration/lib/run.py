@@ -48,14 +48,19 @@ def _timings(result: dg.ExecuteInProcessResult) -> tuple[dict[str, float], dict[
             duration = getattr(data, "duration_ms", None)
             if duration is not None:
                 steps[event.step_key] = duration / 1000
-        elif event.event_type_value in ("ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"):
-            entry = getattr(data, "materialization", None) or data
-            seconds = getattr(entry, "metadata", {}).get("Execution Duration")
-            key = getattr(entry, "asset_key", None) or getattr(entry, "asset_check_key", None)
-            if seconds is not None and key is not None:
-                name = key.to_user_string() if hasattr(key, "to_user_string") else str(key)
-                nodes[name] = float(getattr(seconds, "value", seconds))
+        elif event.event_type_value == "ASSET_MATERIALIZATION":
+            _add_node_seconds(nodes, data.materialization, data.materialization.asset_key)
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            # a dbt test: "<model>:<test>", never the model's own entry
+            _add_node_seconds(nodes, data, data.asset_check_key)
     return steps, nodes
+
+
+def _add_node_seconds(nodes: dict[str, float], entry: object, key: object) -> None:
+    seconds = getattr(entry, "metadata", {}).get("Execution Duration")
+    if seconds is not None and key is not None:
+        name = key.to_user_string() if hasattr(key, "to_user_string") else str(key)
+        nodes[name] = float(getattr(seconds, "value", seconds))
 
 
 def _partition_arguments(days: tuple[str, str] | None) -> dict:

@@ -32,9 +32,9 @@ usage_days as (
     select * from {{ ref('int_segment_usage_daily') }}
 ),
 
-segment_events as (
-    select * from {{ ref('int_segment_usage_events') }}
-),
+-- int_segment_usage_events (one row per event and metric, 30M rows at 10M events) is
+-- read where it is used, not through an import CTE: DuckDB materializes a CTE that is
+-- read several times, a copy of every event that took half this model's time.
 
 metric_catalog as (
     select * from {{ ref('metric_catalog') }}
@@ -113,7 +113,7 @@ latest_ranked as (
             order by segment_events.event_at desc, segment_events.raw_value desc,
                 segment_events.event_source desc, segment_events.event_id desc
         ) as value_rank
-    from segment_events
+    from {{ ref('int_segment_usage_events') }} as segment_events
     where segment_events.aggregation = 'latest'
 ),
 
@@ -127,7 +127,7 @@ distinct_values as (
         segment_events.segment_id,
         segment_events.metric_code,
         count(distinct segment_events.value_text) as distinct_value_count
-    from segment_events
+    from {{ ref('int_segment_usage_events') }} as segment_events
     where segment_events.aggregation = 'unique_count'
     group by segment_events.segment_id, segment_events.metric_code
 ),
@@ -220,7 +220,7 @@ crossing_instants as (
         segment_events.event_at,
         sum(segment_events.raw_value) as raw_value_at_instant
     from crossing_days
-    inner join segment_events
+    inner join {{ ref('int_segment_usage_events') }} as segment_events
         on crossing_days.segment_id = segment_events.segment_id
         and crossing_days.metric_code = segment_events.metric_code
         and crossing_days.usage_date = segment_events.usage_date
@@ -386,7 +386,7 @@ probe_day_events as (
         probes.probe_at,
         sum(segment_events.raw_value) as raw_value_on_day
     from probes
-    inner join segment_events
+    inner join {{ ref('int_segment_usage_events') }} as segment_events
         on probes.segment_id = segment_events.segment_id
         and probes.metric_code = segment_events.metric_code
         and segment_events.usage_date = cast(probes.probe_at as date)

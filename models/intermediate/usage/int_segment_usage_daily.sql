@@ -29,9 +29,8 @@ with segments as (
     from {{ ref('int_subscription_segments') }}
 ),
 
-segment_events as (
-    select * from {{ ref('int_segment_usage_events') }}
-),
+-- int_segment_usage_events (one row per event and metric) is read where it is used:
+-- DuckDB materializes an import CTE that is read twice, a copy of every event.
 
 metric_values as (
     select * from {{ ref('int_usage_metric_values') }}
@@ -59,7 +58,7 @@ event_days as (
         min(segment_events.event_at) as first_event_at,
         max(segment_events.event_at) as last_event_at,
         count(*) as event_count
-    from segment_events
+    from {{ ref('int_segment_usage_events') }} as segment_events
     group by
         segment_events.segment_id,
         segment_events.metric_code,
@@ -78,7 +77,7 @@ latest_ranked as (
             order by segment_events.event_at desc, segment_events.raw_value desc,
                 segment_events.event_source desc, segment_events.event_id desc
         ) as value_rank
-    from segment_events
+    from {{ ref('int_segment_usage_events') }} as segment_events
     where segment_events.aggregation = 'latest'
 ),
 

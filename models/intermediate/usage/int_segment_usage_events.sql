@@ -1,17 +1,35 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_stale_segment_usage_days(this) }}",
+    )
+}}
+
 {#- One row per accepted usage event and catalog metric, with the plan segment whose
     usage range holds it: [segment_start, usage_segment_end), up to the as-of time
     (an event at or before the as-of time counts). A customer has at most one active
     subscription at a time (landing contract), so an event falls in at most one
     segment. The drill-down from a segment's or a day's quantity to its events.
-    A table: the events are parsed and placed once, then read by the daily and
-    segment models and their tests. Values stay raw (before unit_divisor): per-event
-    128-bit division is slow on DuckDB, so quotients are taken on aggregates. -#}
+    Incremental by UTC day: the run finds the stale days (new or released events,
+    the as-of time moved, a segment changed: segment_usage_stale_days()), its
+    pre-hook deletes their rows and the run places their events again; the first
+    build or a full refresh places every event. Values stay raw (before
+    unit_divisor): per-event 128-bit division is slow on DuckDB, so quotients are
+    taken on aggregates. -#}
 
 {%- set max_days_per_segment = 40 -%}  {#- a segment lies in one period: at most 31 days plus a daylight-saving hour, 33 UTC dates -#}
+
+{#- read before the pre-hook runs, which deletes the same days -#}
+{%- set stale_days = segment_usage_stale_day_list(this) if is_incremental() else none %}
 
 with metric_values as (
     select * from {{ ref('int_usage_metric_values') }}
     where event_at <= {{ as_of() }}
+    {% if stale_days is not none -%}
+        and {{ day_in_list('cast(' ~ dbt.date_trunc('day', 'event_at') ~ ' as date)', stale_days) }}
+    {%- endif %}
 ),
 
 segments as (
@@ -67,6 +85,9 @@ final as (
         and cast({{ dbt.date_trunc('day', 'metric_values.event_at') }} as date) = segment_dates.usage_date
     where metric_values.event_at >= segment_dates.segment_start
         and metric_values.event_at < segment_dates.usage_segment_end
+        {% if stale_days is not none -%}
+        and {{ day_in_list('segment_dates.usage_date', stale_days) }}
+        {%- endif %}
 )
 
 select * from final

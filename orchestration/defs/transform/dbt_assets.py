@@ -10,7 +10,7 @@ finalized on numbers the two usage tracks dispute. A blocking check cannot stop
 models inside the op that built its asset; hence the split. `dbt_usage_daily` builds
 the daily usage marts (models/marts/usage/), partitioned by UTC day: a partitioned run
 passes its window to dbt (the in_partition_window() macro), an unpartitioned run
-rebuilds every day.
+rebuilds the days whose accepted events changed (every day on a first build).
 
 Every op attaches the run's figures (orchestration/lib/asset_metadata.py) to the
 materializations of the marts they describe, so asset pages plot them over time.
@@ -214,7 +214,7 @@ def dbt_usage_daily(
     warehouse: WarehouseResource,
     config: DbtBuildConfig,
 ):
-    """The daily usage marts: the partition's days only, or every day when unpartitioned."""
+    """The daily usage marts: the partition's days, or (unpartitioned) the days that changed."""
     window = context.partition_time_window if context.has_partition_key_range else None
     yield from _dbt_build(context, dbt, warehouse, config, window)
 

@@ -1,0 +1,115 @@
+{#- The days of int_segment_usage_events a run must recompute (a query of usage_date),
+    against what the table holds (`relation`, an existing table). A day is stale when:
+    - the number of accepted event metrics at or before the as-of time on that day
+      differs from the rows the table holds for it (new or released events, the as-of
+      time moved on or back; accepted events are only ever added, so an unchanged
+      count means unchanged events);
+    - or a segment the table placed events of that day in has changed: it is gone, its
+      period, subscription or customer differs, or its usage range no longer holds the
+      first or last of those events. An event is in at most one segment, so when
+      events move to another segment, the segment they left has changed.
+    int_segment_usage_events reads the list once when compiled
+    (segment_usage_stale_day_list()); its pre-hook deletes those days' rows and the
+    model inserts them again. Literal dates, not a subquery: DuckDB then filters
+    events on their day before extracting JSON values. -#}
+{% macro segment_usage_stale_days(relation) -%}
+    with current_days as (
+        select
+            cast({{ dbt.date_trunc('day', 'metric_values.event_at') }} as date) as usage_date,
+            count(*) as row_count
+        from {{ ref('int_usage_metric_values') }} as metric_values
+        where metric_values.event_at <= {{ as_of() }}
+        group by cast({{ dbt.date_trunc('day', 'metric_values.event_at') }} as date)
+    ),
+
+    stored_segment_days as (
+        select
+            stored.usage_date,
+            stored.segment_id,
+            count(*) as row_count,
+            min(stored.event_at) as first_event_at,
+            max(stored.event_at) as last_event_at,
+            -- the segment's attributes as placed (min = max unless they were mixed)
+            min(stored.billing_period_id) as min_billing_period_id,
+            max(stored.billing_period_id) as max_billing_period_id,
+            min(stored.subscription_id) as min_subscription_id,
+            max(stored.subscription_id) as max_subscription_id,
+            min(stored.customer_id) as min_customer_id,
+            max(stored.customer_id) as max_customer_id
+        from {{ relation }} as stored
+        group by stored.usage_date, stored.segment_id
+    ),
+
+    stored_days as (
+        select
+            stored_segment_days.usage_date,
+            sum(stored_segment_days.row_count) as row_count
+        from stored_segment_days
+        group by stored_segment_days.usage_date
+    ),
+
+    count_changed as (
+        select coalesce(current_days.usage_date, stored_days.usage_date) as usage_date
+        from current_days
+        full outer join stored_days
+            on current_days.usage_date = stored_days.usage_date
+        where current_days.row_count is null
+            or stored_days.row_count is null
+            or current_days.row_count <> stored_days.row_count
+    ),
+
+    segment_changed as (
+        select stored_segment_days.usage_date
+        from stored_segment_days
+        left join {{ ref('int_subscription_segments') }} as segments
+            on stored_segment_days.segment_id = segments.segment_id
+        where segments.segment_id is null
+            or stored_segment_days.first_event_at < segments.segment_start
+            or stored_segment_days.last_event_at >= segments.usage_segment_end
+            or stored_segment_days.min_billing_period_id <> segments.billing_period_id
+            or stored_segment_days.max_billing_period_id <> segments.billing_period_id
+            or stored_segment_days.min_subscription_id <> segments.subscription_id
+            or stored_segment_days.max_subscription_id <> segments.subscription_id
+            or stored_segment_days.min_customer_id <> segments.customer_id
+            or stored_segment_days.max_customer_id <> segments.customer_id
+    )
+
+    select count_changed.usage_date from count_changed
+    union
+    select segment_changed.usage_date from segment_changed
+{%- endmacro %}
+
+
+
+{#- The stale days (segment_usage_stale_days()) as a list of SQL date literals; empty
+    when `relation` does not exist or at parse time. -#}
+{% macro segment_usage_stale_day_list(relation) -%}
+    {%- set days = [] -%}
+    {%- if execute and load_relation(relation) is not none -%}
+        {%- for row in run_query(segment_usage_stale_days(relation) ~ ' order by 1') -%}
+            {%- do days.append("cast('" ~ row[0] ~ "' as date)") -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(days) }}
+{%- endmacro %}
+
+
+{#- `column in (the days)`, or false for no days. -#}
+{% macro day_in_list(column, days) -%}
+    {%- if days | length == 0 -%}
+        false
+    {%- else -%}
+        {{ column }} in ({{ days | join(', ') }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The pre-hook of int_segment_usage_events: delete the stale days' rows. -#}
+{% macro delete_stale_segment_usage_days(relation) -%}
+    {%- set days = segment_usage_stale_day_list(relation) -%}
+    {%- if days | length == 0 -%}
+        select 1
+    {%- else -%}
+        {{ delete_rows(relation, day_in_list('usage_date', days)) }}
+    {%- endif -%}
+{%- endmacro %}
