@@ -46,16 +46,20 @@ with new_events as (
 ),
 
 measured as (
-    -- the value each event contributes in its property's unit (none for count-only types)
+    -- the value each event contributes in its property's unit (none for count-only types);
+    -- only over the new events' time range: the view extracts values from JSON, and the
+    -- range (literal parameters) reaches the event scan, a semi-join would not
     select event_source, event_id, min(raw_value) as quantity
     from intermediate.int_usage_metric_values
     where aggregation not in ('count', 'unique_count')
+        and event_at between $first_event_at and $last_event_at
     group by event_source, event_id
 ),
 
 staged_twice as (
     select event_source, event_id
     from intermediate.int_usage_events
+    where (event_source, event_id) in (select event_source, event_id from new_events)
     group by event_source, event_id
     having count(*) > 1
 )
@@ -213,9 +217,15 @@ def validations(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[Validat
         "where setting_name = 'quarantine_share_threshold'"
     ).fetchone()[0]
     params = {"as_of": as_of}
+    first_event_at, last_event_at = con.execute(
+        "select min(event_at), max(event_at) from intermediate.int_usage_events "
+        "where ingested_at = $as_of",
+        params,
+    ).fetchone()
+    usage_params = {**params, "first_event_at": first_event_at, "last_event_at": last_event_at}
     return [
         staged_usage(
-            frame(con, STAGED_USAGE_SQL, params),
+            frame(con, STAGED_USAGE_SQL, usage_params),
             scalar(con, STAGED_FROM_MANIFEST_SQL, ["usage_events", as_of]),
             event_types,
         ),

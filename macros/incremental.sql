@@ -114,3 +114,62 @@
     where stored_days.row_count is null
         or stored_days.row_count <> current_days.row_count
 {%- endmacro %}
+
+
+{#- The changed days (changed_days()) as ISO date strings, read when the model compiles;
+    empty at parse time. -#}
+{% macro changed_day_list(current_relation, current_time_column, stored_day_expression, stored_count_column) -%}
+    {{ return(query_day_list(changed_days(current_relation, current_time_column, stored_day_expression, stored_count_column))) }}
+{%- endmacro %}
+
+
+{#- The first column of `days_query` (dates) as sorted ISO date strings; empty at parse time. -#}
+{% macro query_day_list(days_query) -%}
+    {%- set days = [] -%}
+    {%- if execute -%}
+        {%- for row in run_query(days_query ~ ' order by 1') -%}
+            {%- do days.append(row[0] | string) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(days) }}
+{%- endmacro %}
+
+
+{#- `column in (the days)` for a date column, or false for no days. -#}
+{% macro day_in_list(column, days) -%}
+    {%- if days | length == 0 -%}
+        false
+    {%- else -%}
+        {{ column }} in ({% for day in days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Rows whose timestamp `time_column` falls on one of `days` (ISO date strings), or false
+    for no days. The range from the first day to the end of the last is written with
+    literal timestamps, which DuckDB pushes down to the table scan under a view's
+    projections (its JSON extraction); a predicate on the cast date alone is not pushed
+    (33 s instead of 1 for two days of 10M events). -#}
+{% macro time_in_days(time_column, days) -%}
+    {%- if days | length == 0 -%}
+        false
+    {%- else -%}
+        {%- set last = modules.datetime.date.fromisoformat(days[-1]) + modules.datetime.timedelta(days=1) -%}
+        ({{ time_column }} >= cast('{{ days[0] }} 00:00:00' as timestamp)
+            and {{ time_column }} < cast('{{ last.isoformat() }} 00:00:00' as timestamp)
+            and {{ day_in_list('cast(' ~ dbt.date_trunc('day', time_column) ~ ' as date)', days) }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A predicate keeping rows whose timestamp `time_column` is on a changed day
+    (changed_days()). In a run the days are read when the model compiles and written
+    as literals (time_in_days()). In a dbt unit test (`this` is a fixture) the
+    changed_days() subquery itself is used. -#}
+{% macro changed_day_filter(time_column, current_relation, current_time_column, stored_day_expression, stored_count_column) -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        cast({{ dbt.date_trunc('day', time_column) }} as date) in ({{ changed_days(current_relation, current_time_column, stored_day_expression, stored_count_column) }})
+    {%- else -%}
+        {{ time_in_days(time_column, changed_day_list(current_relation, current_time_column, stored_day_expression, stored_count_column)) }}
+    {%- endif -%}
+{%- endmacro %}

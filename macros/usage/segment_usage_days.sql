@@ -81,26 +81,13 @@
 
 
 
-{#- The stale days (segment_usage_stale_days()) as a list of SQL date literals; empty
-    when `relation` does not exist or at parse time. -#}
+{#- The stale days (segment_usage_stale_days()) as ISO date strings; empty when
+    `relation` does not exist or at parse time. -#}
 {% macro segment_usage_stale_day_list(relation) -%}
-    {%- set days = [] -%}
     {%- if execute and load_relation(relation) is not none -%}
-        {%- for row in run_query(segment_usage_stale_days(relation) ~ ' order by 1') -%}
-            {%- do days.append("cast('" ~ row[0] ~ "' as date)") -%}
-        {%- endfor -%}
+        {{ return(query_day_list(segment_usage_stale_days(relation))) }}
     {%- endif -%}
-    {{ return(days) }}
-{%- endmacro %}
-
-
-{#- `column in (the days)`, or false for no days. -#}
-{% macro day_in_list(column, days) -%}
-    {%- if days | length == 0 -%}
-        false
-    {%- else -%}
-        {{ column }} in ({{ days | join(', ') }})
-    {%- endif -%}
+    {{ return([]) }}
 {%- endmacro %}
 
 

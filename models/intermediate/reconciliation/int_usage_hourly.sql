@@ -20,6 +20,19 @@
 
 with metric_values as (
     select * from {{ ref('int_usage_metric_values') }}
+    {% if is_incremental() -%}
+    {%- set reconciled_events -%}
+        (
+            select metric_values.event_at
+            from {{ ref('int_usage_metric_values') }} as metric_values
+            inner join {{ ref('reconciliation_tolerances') }} as tolerances
+                on metric_values.metric_code = tolerances.metric_code
+            where tolerances.is_reconciled
+                and metric_values.aggregation in ('count', 'sum')
+        )
+    {%- endset %}
+    where {{ changed_day_filter('event_at', reconciled_events, 'event_at', 'cast(window_start_at as date)', 'event_count') }}
+    {%- endif %}
 ),
 
 tolerances as (
@@ -40,22 +53,6 @@ reconciled_values as (
     where metric_values.aggregation in ('count', 'sum')
 ),
 
-{% if is_incremental() -%}
-changed_days as (
-    {%- set reconciled_events -%}
-        (
-            select metric_values.event_at
-            from {{ ref('int_usage_metric_values') }} as metric_values
-            inner join tolerances
-                on metric_values.metric_code = tolerances.metric_code
-            where metric_values.aggregation in ('count', 'sum')
-        )
-    {%- endset %}
-    {{ changed_days(reconciled_events, 'event_at', 'cast(window_start_at as date)', 'event_count') }}
-),
-
-{% endif -%}
-
 hourly as (
     select
         customer_id,
@@ -65,9 +62,6 @@ hourly as (
         sum(raw_value) as raw_value,
         count(*) as event_count
     from reconciled_values
-    {% if is_incremental() -%}
-    where cast(window_start_at as date) in (select changed_days.usage_date from changed_days)
-    {% endif -%}
     group by customer_id, metric_code, window_start_at, unit_divisor
 ),
 

@@ -28,7 +28,7 @@ with metric_values as (
     select * from {{ ref('int_usage_metric_values') }}
     where event_at <= {{ as_of() }}
     {% if stale_days is not none -%}
-        and {{ day_in_list('cast(' ~ dbt.date_trunc('day', 'event_at') ~ ' as date)', stale_days) }}
+        and {{ time_in_days('event_at', stale_days) }}
     {%- endif %}
 ),
 

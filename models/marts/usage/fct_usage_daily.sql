@@ -23,14 +23,11 @@
 with metric_values as (
     select * from {{ ref('int_usage_metric_values') }}
     where {{ in_partition_window('event_at') }}
+    {%- if rebuild_changed_days %}
+        and {{ changed_day_filter('event_at', ref('int_usage_metric_values'), 'event_at', 'usage_date', 'event_count') }}
+    {%- endif %}
 ),
 
-{% if rebuild_changed_days -%}
-changed_days as (
-    {{ changed_days(ref('int_usage_metric_values'), 'event_at', 'usage_date', 'event_count') }}
-),
-
-{% endif -%}
 daily as (
     select
         customer_id,
@@ -43,9 +40,6 @@ daily as (
         max(quantity) as max_quantity,
         count(distinct value_text) as distinct_value_count
     from metric_values
-    {% if rebuild_changed_days -%}
-    where cast(event_at as date) in (select changed_days.usage_date from changed_days)
-    {% endif -%}
     group by customer_id, metric_code, cast(event_at as date), aggregation, unit_divisor
 ),
 
