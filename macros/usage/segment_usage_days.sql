@@ -10,8 +10,9 @@
       events move to another segment, the segment they left has changed.
     int_segment_usage_events reads the list once when compiled
     (segment_usage_stale_day_list()); its pre-hook deletes those days' rows and the
-    model inserts them again. Literal dates, not a subquery: DuckDB then filters
-    events on their day before extracting JSON values. -#}
+    model inserts them again. Literals, not a subquery: written as a timestamp range
+    (time_in_days()), DuckDB filters events on their day before extracting JSON
+    values. -#}
 {% macro segment_usage_stale_days(relation) -%}
     with current_days as (
         select
@@ -78,7 +79,6 @@
     union
     select segment_changed.usage_date from segment_changed
 {%- endmacro %}
-
 
 
 {#- The stale days (segment_usage_stale_days()) as ISO date strings; empty when
