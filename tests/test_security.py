@@ -25,7 +25,7 @@ from reliability_scenario import (
 )
 
 from orchestration.defs.exports import publish
-from orchestration.lib.personal_data import contains_sql, redact_database, redact_sql
+from orchestration.lib.personal_data import contains_sql, redact_sql, write_redacted_copy
 from orchestration.lib.settings import REPO_ROOT
 
 DEV_KEY = "usage-billing-dev-pii-key-not-secret"
@@ -96,7 +96,7 @@ def test_no_clear_email_or_ip_in_any_mart(run):
 def test_no_clear_email_or_ip_anywhere_in_the_published_copy(run):
     published = publish.published_path(run.warehouse.path)
     assert published.is_file()
-    # every schema of the copy: raw, staging, intermediate, marts, seeds
+    # every schema of the copy: marts, seeds, quality, utilities, exports
     assert _leaks(published, None) == []
 
 
@@ -166,16 +166,35 @@ def test_redaction_patterns(text, expected):
     assert duckdb.execute(f"select {contains_sql('?')}", [text]).fetchone() == (text != expected,)
 
 
-def test_redact_database_rewrites_only_rows_with_addresses(tmp_path):
-    path = tmp_path / "w.duckdb"
+def _small_warehouse(path: Path) -> None:
     con = duckdb.connect(str(path))
-    con.execute("create schema raw; create table raw.t (raw_record varchar, other varchar)")
+    con.execute(
+        "create schema raw; create table raw.t (raw_record varchar, other varchar primary key)"
+    )
     con.execute("insert into raw.t values ('a@b.io x', 'a@b.io'), ('clean', 'x')")
     con.execute("create table main.e (data_json json)")
     con.execute("""insert into main.e values ('{"ip": "10.1.2.3", "n": 1}'), ('{"n": 2}')""")
+    con.execute("create schema hidden; create table hidden.secret as select 'a@b.io' as s")
+    # dbt writes views with the catalog (the file's name) in every relation name; w
+    # reads v, and sorts before it only by accident of creation order
+    con.execute(
+        'create view "usage_billing"."main"."v" as (select count(*) as n from "usage_billing"."raw"."t")'
+    )
+    con.execute(
+        'create view "usage_billing"."main"."w" as (select n + 1 as m from "usage_billing"."main"."v")'
+    )
+    con.execute("comment on column raw.t.other is 'kept as is'")
     con.close()
-    assert redact_database(str(path)) == {"main.e.data_json": 1, "raw.t.raw_record": 1}
-    con = duckdb.connect(str(path), read_only=True)
+
+
+def test_the_redacted_copy_rewrites_only_raw_text_with_addresses(tmp_path):
+    _small_warehouse(tmp_path / "usage_billing.duckdb")
+    (tmp_path / "copy").mkdir()
+    target = tmp_path / "copy" / "usage_billing.duckdb"
+    rows = write_redacted_copy(str(tmp_path / "usage_billing.duckdb"), str(target), ["hidden"])
+    assert rows == {"main.e": 2, "raw.t": 2}  # not hidden.secret
+    con = duckdb.connect(str(target), read_only=True)
+    # only raw_record and data_json are redacted; other columns are copied as they are
     assert con.execute("select * from raw.t order by 2").fetchall() == [
         ("<email redacted> x", "a@b.io"),
         ("clean", "x"),
@@ -183,6 +202,65 @@ def test_redact_database_rewrites_only_rows_with_addresses(tmp_path):
     assert con.execute(
         "select data_json->>'ip', typeof(data_json) from main.e order by data_json->>'n'"
     ).fetchall() == [("<ip redacted>", "JSON"), (None, "JSON")]
+    # views after the views they read; constraints and comments kept
+    assert con.execute("select m from main.w").fetchall() == [(3,)]
+    assert con.execute(
+        "select comment from duckdb_columns() where column_name = 'other'"
+    ).fetchall() == [("kept as is",)]
+    assert con.execute(
+        "select constraint_type from duckdb_constraints() where table_name = 't'"
+    ).fetchall() == [("PRIMARY KEY",), ("NOT NULL",)]
+    assert con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'hidden'"
+    ).fetchall() == [(0,)]
+
+
+def test_a_published_view_that_reads_an_unpublished_table_is_an_error(tmp_path):
+    _small_warehouse(tmp_path / "usage_billing.duckdb")
+    (tmp_path / "copy").mkdir()
+    with pytest.raises(RuntimeError, match=r"cannot publish the views main\.v, main\.w"):
+        write_redacted_copy(
+            str(tmp_path / "usage_billing.duckdb"),
+            str(tmp_path / "copy" / "usage_billing.duckdb"),
+            ["raw"],
+        )
+
+
+def test_no_replaced_address_survives_in_the_bytes_of_the_published_file(tmp_path):
+    """Redacting a byte copy in place (the first design) left every replaced value in
+    the file's freed blocks: a byte search of the copy gave the addresses back. The copy
+    is written logically, so its bytes never held them. Stored uncompressed here, so
+    that a value anywhere in the file would be found by a plain byte search."""
+    warehouse = tmp_path / "usage_billing.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("pragma force_compression = 'uncompressed'")
+    for schema in ("raw", "marts"):  # raw is not published; the mart is, redacted
+        con.execute(f"create schema {schema}")
+        con.execute(
+            f"create table {schema}.records as select i as record_number, "
+            "'{\"contact\": \"person' || i || '.x' || md5(i::varchar) || '@mail-example.org\"}' "
+            "as raw_record from range(50000) as t(i)"
+        )
+    addresses = [
+        row[0].split('"')[3]
+        for row in con.execute(
+            "select raw_record from marts.records where record_number in (7, 31337)"
+        ).fetchall()
+    ]
+    con.close()
+    assert all(address.encode() in warehouse.read_bytes() for address in addresses)
+    published = publish.publish_copy(warehouse)
+    data = published.read_bytes()
+    assert [address for address in addresses if address.encode() in data] == []
+    assert b"@mail-example.org" not in data
+    reader = publish.connect_published(published)
+    assert reader.execute(
+        "select count(*) from marts.records where raw_record like '%<email redacted>%'"
+    ).fetchone() == (50000,)
+    assert reader.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'raw'"
+    ).fetchone() == (0,)
+    reader.close()
 
 
 # --- the published copy for BI readers ---------------------------------------------------

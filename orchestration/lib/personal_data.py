@@ -11,6 +11,9 @@ below are the macro's, and tests/test_security.py checks both on the same cases.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+
 import duckdb
 
 EMAIL_PATTERN = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
@@ -40,36 +43,140 @@ def contains_sql(column: str) -> str:
     return f"regexp_matches({column}, {_literal(patterns)})"
 
 
-def redact_database(path: str) -> dict[str, int]:
-    """Redact every `raw_record` and `data_json` column of every base table at `path`.
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
-    Returns the rows changed per table and column. Only rows holding an address are
-    rewritten.
+
+SOURCE_ALIAS = "publish_source"
+
+
+def _redacted_select_list(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+    """The table's columns, `raw_record` and `data_json` redacted where they hold an address."""
+    select_list = []
+    for column, data_type in con.execute(
+        """select column_name, data_type from duckdb_columns()
+           where database_name = ? and schema_name = ? and table_name = ?
+           order by column_index""",
+        [SOURCE_ALIAS, schema, table],
+    ).fetchall():
+        name = _quote(column)
+        if column in REDACTED_COLUMNS:
+            text = f"cast({name} as varchar)"
+            name = (
+                f"case when {contains_sql(text)} then cast({redact_sql(text)} as {data_type}) "
+                f"else {name} end"
+            )
+        select_list.append(name)
+    return ", ".join(select_list)
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, catalog: str, schemas: list[str]) -> None:
+    """COMMENT ON every copied table, view and column the source describes (persist_docs)."""
+    described = con.execute(
+        """select 'table', schema_name, table_name, null, comment from duckdb_tables()
+           where database_name = $source and comment is not null
+           union all
+           select 'view', schema_name, view_name, null, comment from duckdb_views()
+           where database_name = $source and comment is not null
+           union all
+           select 'column', schema_name, table_name, column_name, comment from duckdb_columns()
+           where database_name = $source and comment is not null""",
+        {"source": SOURCE_ALIAS},
+    ).fetchall()
+    for kind, schema, name, column, comment in described:
+        if schema not in schemas:
+            continue
+        target = f"{catalog}.{_quote(schema)}.{_quote(name)}"
+        if column is not None:
+            target += f".{_quote(column)}"
+        con.execute(f"comment on {kind} {target} is {_literal(comment)}")
+
+
+def write_redacted_copy(
+    source: str, target: str, excluded_schemas: Iterable[str]
+) -> dict[str, int]:
+    """Write a new database file at `target` with every schema of the database at
+    `source` except `excluded_schemas`: its tables (definitions with their constraints,
+    rows, comments) and views, every `raw_record` and `data_json` value redacted as it
+    is written.
+
+    A logical copy, not a byte copy: updating a byte copy in place leaves the values it
+    replaced in the file's freed blocks, readable by anyone with the file, and DuckDB
+    has no command that wipes them. Here no clear value is ever written to `target`.
+    Its catalog is named after its file name, so views that name the source's catalog
+    (dbt writes fully qualified names) resolve in the copy when `target` has the
+    source's file name. A view that reads an excluded schema cannot be copied: that is
+    an error naming it.
+
+    Returns the rows written per table (`schema.table`).
     """
-    changed: dict[str, int] = {}
-    con = duckdb.connect(path)
+    catalog = _quote(Path(target).name.split(".")[0])
+    excluded = set(excluded_schemas)
+    written: dict[str, int] = {}
+    con = duckdb.connect()
     try:
-        columns = con.execute(
-            """select columns.table_schema, columns.table_name, columns.column_name,
-                      columns.data_type
-               from information_schema.columns as columns
-               inner join information_schema.tables as tables
-                   on columns.table_schema = tables.table_schema
-                   and columns.table_name = tables.table_name
-               where columns.column_name in (select unnest(?))
-                   and tables.table_type = 'BASE TABLE'
-               order by 1, 2, 3""",
-            [list(REDACTED_COLUMNS)],
+        con.execute(f"attach {_literal(source)} as {SOURCE_ALIAS} (read_only)")
+        con.execute(f"attach {_literal(target)} as {catalog}")
+        con.execute(f"use {catalog}")
+        schemas = [
+            schema
+            for (schema,) in con.execute(
+                """select schema_name from duckdb_tables() where database_name = $source
+                   union
+                   select schema_name from duckdb_views()
+                   where database_name = $source and not internal
+                   order by 1""",
+                {"source": SOURCE_ALIAS},
+            ).fetchall()
+            if schema not in excluded
+        ]
+        for schema in schemas:
+            con.execute(f"create schema if not exists {catalog}.{_quote(schema)}")
+        tables = con.execute(
+            "select schema_name, table_name, sql from duckdb_tables() "
+            "where database_name = ? order by 1, 2",
+            [SOURCE_ALIAS],
         ).fetchall()
-        for schema, table, column, data_type in columns:
-            relation = f'"{schema}"."{table}"'
-            text = f'cast("{column}" as varchar)'
-            count = con.execute(
-                f'update {relation} set "{column}" = cast({redact_sql(text)} as {data_type}) '
-                f"where {contains_sql(text)}"
+        for schema, table, definition in tables:
+            if schema not in schemas:
+                continue
+            relation = f"{_quote(schema)}.{_quote(table)}"
+            con.execute(definition)  # CREATE TABLE schema.table (...), into the copy (USE)
+            written[f"{schema}.{table}"] = con.execute(
+                f"insert into {catalog}.{relation} "
+                f"select {_redacted_select_list(con, schema, table)} from {SOURCE_ALIAS}.{relation}"
             ).fetchone()[0]
-            changed[f"{schema}.{table}.{column}"] = count
-        con.execute("checkpoint")
+        _copy_views(con, schemas)
+        _copy_comments(con, catalog, schemas)
+        con.execute(f"checkpoint {catalog}")
     finally:
         con.close()
-    return changed
+    return written
+
+
+def _copy_views(con: duckdb.DuckDBPyConnection, schemas: list[str]) -> None:
+    """Create the source's views of `schemas` in the copy, each after the views it reads."""
+    pending = {
+        (schema, name): definition
+        for schema, name, definition in con.execute(
+            "select schema_name, view_name, sql from duckdb_views() "
+            "where database_name = ? and not internal",
+            [SOURCE_ALIAS],
+        ).fetchall()
+        if schema in schemas
+    }
+    while pending:
+        errors = {}
+        for key, definition in list(pending.items()):
+            try:
+                con.execute(definition)
+            except duckdb.CatalogException as error:  # reads a view not created yet
+                errors[key] = error
+            else:
+                del pending[key]
+        if len(errors) == len(pending) and pending:
+            names = ", ".join(f"{schema}.{name}" for schema, name in sorted(pending))
+            raise RuntimeError(
+                f"cannot publish the views {names}: they read relations that are not "
+                f"published ({next(iter(errors.values()))})"
+            )

@@ -5,10 +5,12 @@ writer process, and a reader in another process blocks it). So after every dbt
 asset is built and checked, the run publishes:
 
 - `<warehouse folder>/published/<warehouse file name>` (by default
-  `warehouse/published/usage_billing.duckdb`): a byte copy of the warehouse, written
-  to a temporary file in the same folder and swapped in with `os.replace`, so a
-  reader sees the previous copy or the new one, never half a file. The file name is
-  kept because DuckDB names the catalog after it and the staging views refer to it.
+  `warehouse/published/usage_billing.duckdb`): a copy of the warehouse's consumer
+  layers (every schema but `raw`, `staging` and `intermediate`: marts, seeds, quality,
+  utilities, exports) with raw text redacted (personal_data.write_redacted_copy),
+  written to a temporary file in the same folder and swapped in with `os.replace`, so
+  a reader sees the previous copy or the new one, never half a file. The file name is
+  kept because DuckDB names the catalog after it and dbt's views name it.
 - `<warehouse folder>/exports/<mart>.parquet`: every public mart (every dbt model
   under `models/marts/`, read from the dbt manifest), each swapped in atomically too.
 
@@ -34,10 +36,15 @@ from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from orchestration.defs.ingestion.assets import DUCKDB_POOL
 from orchestration.defs.transform import dbt_assets as transform
 from orchestration.lib import partitions
-from orchestration.lib.personal_data import redact_database
+from orchestration.lib.personal_data import write_redacted_copy
 from orchestration.lib.resources import WarehouseResource
 
 PUBLISHED_FOLDER = "published"
+# The pipeline's internal layers, not published: landed records as read (`raw`), their
+# parsing (`staging`) and the working tables (`intermediate`, per event at the largest).
+# BI tools read the consumer layers: marts, seeds, quality (GX results), utilities (the
+# time spine MetricFlow needs) and exports (the CRM export's ledger).
+UNPUBLISHED_SCHEMAS = ("raw", "staging", "intermediate")
 EXPORTS_FOLDER = "exports"
 MARTS_PATH_PREFIX = "models/marts/"
 PUBLISHED_MODE = 0o644
@@ -106,22 +113,29 @@ def checkpoint(warehouse: Path) -> None:
 
 
 def publish_copy(warehouse: Path) -> Path:
-    """Copy the warehouse to published/ atomically; return the published path."""
+    """Write the published copy of the warehouse (every schema but UNPUBLISHED_SCHEMAS,
+    raw text redacted) and swap it in atomically; return its path.
+
+    The copy is written in a private folder next to the target under the warehouse's
+    own file name (DuckDB names the catalog after the file, and the views name it),
+    then renamed over the target.
+    """
     target = published_path(warehouse)
     target.parent.mkdir(parents=True, exist_ok=True)
     checkpoint(warehouse)
-    temporary = _temporary_sibling(target)
+    folder = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    temporary = folder / target.name
     try:
-        shutil.copyfile(warehouse, temporary)
         # BI readers never see e-mail or IP addresses in clear, even in raw records
-        redact_database(str(temporary))
+        write_redacted_copy(str(warehouse), str(temporary), UNPUBLISHED_SCHEMAS)
+        os.chmod(temporary, PUBLISHED_MODE)  # readable by a BI tool's user
         # a copy that DuckDB cannot open must never replace a good one
         duckdb.connect(str(temporary), read_only=True).close()
         # a log left by someone who opened the old copy read-write would be replayed on the new one
         _wal(target).unlink(missing_ok=True)
         os.replace(temporary, target)
     finally:
-        temporary.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
     return target
 
 
@@ -201,7 +215,8 @@ def _manifest() -> Mapping[str, Any]:
     pool=DUCKDB_POOL,  # it reads the writer's file (and checkpoints it) between writers
     backfill_policy=partitions.SINGLE_RUN,
     description=(
-        "A read-only copy of the warehouse for BI tools (<warehouse folder>/published/<file>), "
+        "A read-only copy of the warehouse's consumer layers for BI tools (<warehouse folder>/"
+        "published/<file>: every schema but raw, staging and intermediate, raw text redacted), "
         "swapped in atomically after every dbt asset is built and its blocking checks passed."
     ),
 )
@@ -215,6 +230,7 @@ def published_warehouse(
         metadata={
             "path": dg.MetadataValue.path(str(target)),
             "size_bytes": target.stat().st_size,
+            "schemas_not_published": ", ".join(UNPUBLISHED_SCHEMAS),
             "as_of": warehouse.run_as_of(context).isoformat() + "Z",
         }
     )
