@@ -3,11 +3,12 @@
 The pipeline's own warehouse keeps landed records as read in `raw` (and in the
 `raw_record` column of the incremental staging tables): that is what makes re-parsing
 and the quarantine ledger possible. The copy BI tools open must not hold e-mail or IP
-addresses in clear, so publishing replaces them, in every `raw_record` column of the
-copy (and every `data_json` column: event properties), with the same markers the dbt macro `redact_personal_data`
-(macros/staging/personal_data.sql) writes into the quarantine ledger. The patterns
-below are the macro's, and tests/test_security.py checks both on the same cases.
-"""
+addresses in clear, not even in its file's bytes. So publishing writes a new file with
+the consumer layers only (write_redacted_copy), and every `raw_record` and `data_json`
+(event properties) value in it is written with the same markers the dbt macro
+`redact_personal_data` (macros/staging/personal_data.sql) writes into the quarantine
+ledger. The patterns below are the macro's, and tests/test_security.py checks both on
+the same cases."""
 
 from __future__ import annotations
 
