@@ -83,6 +83,11 @@ def _query(path: str, version: int, sql: str) -> pd.DataFrame:
         con.close()
 
 
+def sql_literal(value: object) -> str:
+    """`value` as a single-quoted SQL string literal (embedded quotes doubled)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def query(published: Published, sql: str) -> pd.DataFrame:
     return _query(str(published.path), published.version, sql)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dashboard_charts as charts
 import pandas as pd
 import streamlit as st
-from dashboard_data import Published, missing_note, published_path, query
+from dashboard_data import Published, missing_note, published_path, query, sql_literal
 
 RETENTION_SERIES = {
     "nrr_t12": "NRR (trailing 12 months)",
@@ -23,10 +23,6 @@ def _note_or_none(published: Published, table: str, required: set[str]) -> bool:
         st.info(note)
         return False
     return True
-
-
-def _sql_text(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _last_closed_value(
@@ -180,7 +176,7 @@ def rollforward(published: Published) -> None:
             sum(unbilled_billed_amount) as unbilled_billed,
             sum(unbilled_closing_amount) as unbilled_closing
         from marts.rpt_revenue_rollforward
-        where currency = {_sql_text(currency)}
+        where currency = {sql_literal(currency)}
         group by balance_month
         order by balance_month desc
         """,
@@ -218,7 +214,7 @@ def mrr_movements(published: Published) -> None:
     else:
         start = end = labels[0]
     scope = (
-        f"currency = {_sql_text(currency)} and mrr_month between "
+        f"currency = {sql_literal(currency)} and mrr_month between "
         f"cast('{start}-01' as date) and cast('{end}-01' as date)"
     )
     totals = query(
@@ -316,7 +312,7 @@ def retention(published: Published) -> None:
         f"""
         select retention_month, dimension_value as {cut}, {ratio}
         from marts.rpt_retention
-        where dimension = {_sql_text(cut)} and {ratio} is not null
+        where dimension = {sql_literal(cut)} and {ratio} is not null
         order by retention_month
         """,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dashboard_charts as charts
 import streamlit as st
-from dashboard_data import Published, missing_note, published_path, query
+from dashboard_data import Published, missing_note, published_path, query, sql_literal
 
 SEGMENT_FEATURES = [
     "active_day_ratio",
@@ -38,10 +38,6 @@ FUNNEL_COLUMNS = {
 }
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def upgrade_funnel(published: Published) -> None:
     st.subheader("Upgrade funnel")
     if not _can_draw(published, "rpt_upgrade_funnel", FUNNEL_COLUMNS):
@@ -52,7 +48,7 @@ def upgrade_funnel(published: Published) -> None:
         "where behaviour_segment is not null order by 1",
     )["behaviour_segment"].tolist()
     segment = st.selectbox("behaviour segment", ["all segments", *options], key="funnel_segment")
-    where = "" if segment == "all segments" else f"where behaviour_segment = {_sql_text(segment)}"
+    where = "" if segment == "all segments" else f"where behaviour_segment = {sql_literal(segment)}"
     frame = query(
         published,
         f"""

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.sql_text import quote_identifier, quote_literal
+
 EMAIL_PATTERN = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
 IPV4_PATTERN = r"\b(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}\b"
 IPV6_PATTERN = (
@@ -27,25 +29,17 @@ IPV6_PATTERN = (
 REDACTED_COLUMNS = ("raw_record", "data_json")
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def redact_sql(column: str) -> str:
     """SQL that replaces e-mail and IP addresses in `column` (the macro's expression)."""
-    emails = f"regexp_replace({column}, {_literal(EMAIL_PATTERN)}, '<email redacted>', 'g')"
-    ipv4 = f"regexp_replace({emails}, {_literal(IPV4_PATTERN)}, '<ip redacted>', 'g')"
-    return f"regexp_replace({ipv4}, {_literal(IPV6_PATTERN)}, '\\1<ip redacted>\\4', 'g')"
+    emails = f"regexp_replace({column}, {quote_literal(EMAIL_PATTERN)}, '<email redacted>', 'g')"
+    ipv4 = f"regexp_replace({emails}, {quote_literal(IPV4_PATTERN)}, '<ip redacted>', 'g')"
+    return f"regexp_replace({ipv4}, {quote_literal(IPV6_PATTERN)}, '\\1<ip redacted>\\4', 'g')"
 
 
 def contains_sql(column: str) -> str:
     """SQL true when `column` holds an e-mail or IP address."""
     patterns = "|".join(f"({p})" for p in (EMAIL_PATTERN, IPV4_PATTERN, IPV6_PATTERN))
-    return f"regexp_matches({column}, {_literal(patterns)})"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return f"regexp_matches({column}, {quote_literal(patterns)})"
 
 
 SOURCE_ALIAS = "publish_source"
@@ -60,7 +54,7 @@ def _redacted_select_list(con: duckdb.DuckDBPyConnection, schema: str, table: st
            order by column_index""",
         [SOURCE_ALIAS, schema, table],
     ).fetchall():
-        name = _quote(column)
+        name = quote_identifier(column)
         if column in REDACTED_COLUMNS:
             text = f"cast({name} as varchar)"
             name = (
@@ -87,10 +81,10 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, catalog: str, schemas: list[s
     for kind, schema, name, column, comment in described:
         if schema not in schemas:
             continue
-        target = f"{catalog}.{_quote(schema)}.{_quote(name)}"
+        target = f"{catalog}.{quote_identifier(schema)}.{quote_identifier(name)}"
         if column is not None:
-            target += f".{_quote(column)}"
-        con.execute(f"comment on {kind} {target} is {_literal(comment)}")
+            target += f".{quote_identifier(column)}"
+        con.execute(f"comment on {kind} {target} is {quote_literal(comment)}")
 
 
 def write_redacted_copy(
@@ -111,13 +105,13 @@ def write_redacted_copy(
 
     Returns the rows written per table (`schema.table`).
     """
-    catalog = _quote(Path(target).name.split(".")[0])
+    catalog = quote_identifier(Path(target).name.split(".")[0])
     excluded = set(excluded_schemas)
     written: dict[str, int] = {}
     con = duckdb.connect()
     try:
-        con.execute(f"attach {_literal(source)} as {SOURCE_ALIAS} (read_only)")
-        con.execute(f"attach {_literal(target)} as {catalog}")
+        con.execute(f"attach {quote_literal(source)} as {SOURCE_ALIAS} (read_only)")
+        con.execute(f"attach {quote_literal(target)} as {catalog}")
         con.execute(f"use {catalog}")
         schemas = [
             schema
@@ -132,7 +126,7 @@ def write_redacted_copy(
             if schema not in excluded
         ]
         for schema in schemas:
-            con.execute(f"create schema if not exists {catalog}.{_quote(schema)}")
+            con.execute(f"create schema if not exists {catalog}.{quote_identifier(schema)}")
         tables = con.execute(
             "select schema_name, table_name, sql from duckdb_tables() "
             "where database_name = ? order by 1, 2",
@@ -141,7 +135,7 @@ def write_redacted_copy(
         for schema, table, definition in tables:
             if schema not in schemas:
                 continue
-            relation = f"{_quote(schema)}.{_quote(table)}"
+            relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
             con.execute(definition)  # CREATE TABLE schema.table (...), into the copy (USE)
             written[f"{schema}.{table}"] = con.execute(
                 f"insert into {catalog}.{relation} "

@@ -38,6 +38,7 @@ from orchestration.defs.transform import dbt_assets as transform
 from orchestration.lib import partitions
 from orchestration.lib.personal_data import write_redacted_copy
 from orchestration.lib.resources import WarehouseResource
+from orchestration.lib.sql_text import quote_identifier, quote_literal
 
 PUBLISHED_FOLDER = "published"
 # The pipeline's internal layers, not published: landed records as read (`raw`), their
@@ -150,14 +151,6 @@ def connect_published(path: Path) -> duckdb.DuckDBPyConnection:
     )
 
 
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def export_marts(
     published: Path, marts: Iterable[tuple[str, str]], folder: Path
 ) -> tuple[dict[str, int], list[str]]:
@@ -182,10 +175,10 @@ def export_marts(
                 continue
             target = folder / f"{name}.parquet"
             temporary = _temporary_sibling(target)
-            relation = f"{_quote_identifier(schema)}.{_quote_identifier(name)}"
+            relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
             try:
                 con.execute(
-                    f"copy (select * from {relation}) to {_quote_literal(str(temporary))} "
+                    f"copy (select * from {relation}) to {quote_literal(str(temporary))} "
                     "(format parquet, compression zstd)"
                 )
                 os.replace(temporary, target)

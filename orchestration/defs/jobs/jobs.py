@@ -27,8 +27,8 @@ usage_billing_job = dg.define_asset_job(
     description=(
         "Ingest new landing files, stage and quarantine them, and build every dbt model "
         "with its tests, on one warehouse and one as-of time. Partitioned by UTC day: a day "
-        "or day range rebuilds the daily usage marts of its window only; no partition "
-        "rebuilds the days whose accepted events changed."
+        "or day range rebuilds the daily usage marts of its window only; a run without a "
+        "partition rebuilds the days whose accepted events changed."
     ),
     tags={"dagster/max_retries": "1"},
     executor_def=dg.in_process_executor,
