@@ -48,3 +48,29 @@ def test_every_dbt_unit_test_passes(tmp_path):
     ]
     assert len(results) >= 20
     assert {result["status"] for result in results} == {"pass"}
+
+
+def test_unique_combination_of_columns_returns_exactly_the_repeated_keys(tmp_path):
+    """Our generic test (macros/tests/): of (1, 2) twice, (1, 3) and (2, 2), only (1, 2)
+    is a failure row, with its count; a key repeated in one column alone is not."""
+    env = {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "USAGE_BILLING_WAREHOUSE": str(tmp_path / "generic.duckdb"),
+    }
+    rows = "(select * from (values (1, 2), (1, 2), (1, 3), (2, 2)) as t(a, b))"
+    shown = _dbt(
+        [
+            "show",
+            "--inline",
+            "{{ test_unique_combination_of_columns(model='" + rows + "', "
+            "combination_of_columns=['a', 'b']) }}",
+            "--output",
+            "json",
+            "--quiet",
+        ],
+        env,
+        str(tmp_path / "target"),
+    )
+    assert shown.returncode == 0, shown.stdout[-4000:]
+    assert json.loads(shown.stdout)["show"] == [{"a": 1, "b": 2, "row_count": 2}]
