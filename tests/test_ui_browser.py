@@ -4,7 +4,8 @@ Starts the command `make ui` runs (`dagster dev -m orchestration.definitions`, w
 DAGSTER_HOME holding orchestration/dagster.yaml) on a free port, a temporary warehouse
 and a landing directory holding one customer and two days of usage
 (tests/two_day_usage.py). The landing sensor, on by default, starts the daily job for
-those files through the daemon.
+those files through the daemon. The two schedules are turned off in this instance
+before it starts (`dagster schedule stop`), so the real clock cannot add a run.
 
 - Chromium (tests/browser.py) dismisses the first-visit community popup, then finds on
   the asset graph, the jobs page, the automation page (schedules and sensors) and the
@@ -41,6 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 LOCATION = "orchestration.definitions"
 ASSET_GROUPS = ["ingestion", "marts_usage", "marts_billing", "finance_close", "quality", "exports"]
 JOBS = ["usage_billing_job", "monthly_close_job"]
+SCHEDULES = ["daily_refresh", "monthly_close"]
 AUTOMATIONS = {
     "daily_refresh": "At 02:00 AM UTC",
     "monthly_close": "At 06:00 AM UTC, on day 6 of the month",
@@ -82,29 +84,33 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UI]:
     write_jsonl(landing / "usage_events" / "2026-01-05.jsonl", DAY_1)
     write_jsonl(landing / "usage_events" / "2026-01-06.jsonl", DAY_2)
     warehouse = root / "warehouse" / "usage_billing.duckdb"
+    dagster = str(Path(sys.executable).parent / "dagster")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "DO_NOT_TRACK": "1",
+        "USAGE_BILLING_WAREHOUSE": str(warehouse),
+        "USAGE_BILLING_LANDING_DIR": str(landing),
+    }
+    # The schedules are on by default and follow the real clock: a run started at 02:00
+    # UTC (CI, 2026-11-22) materialized that day's partition next to the backfill. This
+    # instance turns them off before its daemon starts; the UI still lists them.
+    for schedule in SCHEDULES:
+        subprocess.run(
+            [dagster, "schedule", "stop", schedule, "-m", LOCATION],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     port = free_port()
     log = (root / "dagster_dev.log").open("w")
     server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "dagster"),
-            "dev",
-            "-m",
-            LOCATION,
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
+        [dagster, "dev", "-m", LOCATION, "-h", "127.0.0.1", "-p", str(port)],
         cwd=REPO,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={
-            **os.environ,
-            "DAGSTER_HOME": str(home),
-            "DO_NOT_TRACK": "1",
-            "USAGE_BILLING_WAREHOUSE": str(warehouse),
-            "USAGE_BILLING_LANDING_DIR": str(landing),
-        },
+        env=env,
         start_new_session=True,  # one process group to stop at the end
     )
     url = f"http://127.0.0.1:{port}"
