@@ -51,14 +51,18 @@ def test_every_dbt_unit_test_passes(tmp_path):
 
 
 def test_unique_combination_of_columns_returns_exactly_the_repeated_keys(tmp_path):
-    """Our generic test (macros/tests/): of (1, 2) twice, (1, 3) and (2, 2), only (1, 2)
-    is a failure row, with its count; a key repeated in one column alone is not."""
+    """Our generic test (macros/tests/): of (1, 2) twice, (1, 3), (2, 2) and (null, 5)
+    twice, only (1, 2) and (null, 5) are failure rows, with their counts (a null
+    compares equal here, unlike `unique`); a key repeated in one column alone is not."""
     env = {
         **os.environ,
         "DO_NOT_TRACK": "1",
         "USAGE_BILLING_WAREHOUSE": str(tmp_path / "generic.duckdb"),
     }
-    rows = "(select * from (values (1, 2), (1, 2), (1, 3), (2, 2)) as t(a, b))"
+    rows = (
+        "(select * from (values (1, 2), (1, 2), (1, 3), (2, 2), (null, 5), (null, 5))"
+        " as t(a, b))"
+    )
     shown = _dbt(
         [
             "show",
@@ -73,4 +77,5 @@ def test_unique_combination_of_columns_returns_exactly_the_repeated_keys(tmp_pat
         str(tmp_path / "target"),
     )
     assert shown.returncode == 0, shown.stdout[-4000:]
-    assert json.loads(shown.stdout)["show"] == [{"a": 1, "b": 2, "row_count": 2}]
+    failures = sorted(json.loads(shown.stdout)["show"], key=lambda row: row["b"])
+    assert failures == [{"a": 1, "b": 2, "row_count": 2}, {"a": None, "b": 5, "row_count": 2}]

@@ -9,8 +9,9 @@
       first or last of those events. An event is in at most one segment, so when
       events move to another segment, the segment they left has changed.
     int_segment_usage_events reads the list once when compiled
-    (segment_usage_stale_day_list()); its pre-hook deletes those days' rows and the
-    model inserts them again. Literals, not a subquery: written as a timestamp range
+    (segment_usage_stale_day_list()) and writes it into its compiled code as a
+    comment; its pre-hook reads that comment, deletes those days' rows, and the model
+    inserts them again. The search reads every stored row, so it runs once a run. Literals, not a subquery: written as a timestamp range
     (time_in_days()), DuckDB filters events on their day before extracting JSON
     values. -#}
 {% macro segment_usage_stale_days(relation) -%}
@@ -91,9 +92,30 @@
 {%- endmacro %}
 
 
-{#- The pre-hook of int_segment_usage_events: delete the stale days' rows. -#}
+{#- The stale days as a comment of the model's compiled code, for its pre-hook;
+    nothing when the run is not incremental (`days` is none). -#}
+{% macro stale_days_comment(days) -%}
+    {%- if days is not none -%}
+        /* stale days: [{{ days | join(' ') }}] */
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The pre-hook of int_segment_usage_events: delete the stale days' rows. dbt renders
+    a pre-hook after the model compiled, so the days are read from the model's compiled
+    code (stale_days_comment()) instead of searched for a second time; a build that is
+    not incremental (first build, full refresh) replaces the table and deletes nothing. -#}
 {% macro delete_stale_segment_usage_days(relation) -%}
-    {%- set days = segment_usage_stale_day_list(relation) -%}
+    {%- if not is_incremental() -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- set comment = modules.re.search('/\\* stale days: \\[([0-9 -]*)\\] \\*/', model.compiled_code or '') -%}
+    {%- if comment is none -%}
+        {{ exceptions.raise_compiler_error(
+            'int_segment_usage_events: its compiled code holds no stale-days comment '
+            ~ '(stale_days_comment()), so the pre-hook cannot tell which days to delete') }}
+    {%- endif -%}
+    {%- set days = comment.group(1).split() -%}
     {%- if days | length == 0 -%}
         select 1
     {%- else -%}

@@ -21,8 +21,10 @@
 
 {%- set max_days_per_segment = 40 -%}  {#- a segment lies in one period: at most 31 days plus a daylight-saving hour, 33 UTC dates -#}
 
-{#- read before the pre-hook runs, which deletes the same days -#}
+{#- read before the pre-hook runs, which deletes the same days: it reads them from the
+    comment below in this model's compiled code (stale_days_comment()) -#}
 {%- set stale_days = segment_usage_stale_day_list(this) if is_incremental() else none %}
+{{ stale_days_comment(stale_days) }}
 
 with metric_values as (
     select * from {{ ref('int_usage_metric_values') }}
