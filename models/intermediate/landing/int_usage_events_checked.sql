@@ -50,15 +50,56 @@ subscriptions as (
     select * from {{ ref('int_subscription_intervals') }}
 ),
 
-covered as (
-    select distinct
-        candidates.event_source,
-        candidates.event_id
-    from candidates
-    inner join subscriptions
-        on candidates.customer_id = subscriptions.customer_id
-        and candidates.event_at >= subscriptions.started_at
-        and (subscriptions.ended_at is null or candidates.event_at < subscriptions.ended_at)
+-- When each customer has an active subscription: the union of their subscriptions'
+-- intervals as disjoint islands (overlapping or touching intervals merged; an open
+-- end is far in the future). An event is covered when its customer's island holds
+-- it, and at most one island can, so the events join to them once each: the engine
+-- streams the events past this small table. (A join of the events to the intervals
+-- themselves can match twice, and making it distinct then joining back read the
+-- candidates twice: DuckDB kept a copy of every candidate with its JSON, which at
+-- 100M events filled the disk, 2026-11-23.)
+intervals as (
+    select
+        subscriptions.customer_id,
+        subscriptions.started_at,
+        coalesce(subscriptions.ended_at, cast('9999-12-31 00:00:00' as timestamp)) as ended_at
+    from subscriptions
+),
+
+ordered_intervals as (
+    select
+        intervals.*,
+        max(intervals.ended_at) over (
+            partition by intervals.customer_id
+            order by intervals.started_at, intervals.ended_at
+            rows between unbounded preceding and 1 preceding
+        ) as previous_ended_at
+    from intervals
+),
+
+numbered_intervals as (
+    select
+        ordered_intervals.*,
+        sum(
+            case
+                when ordered_intervals.previous_ended_at >= ordered_intervals.started_at then 0
+                else 1
+            end
+        ) over (
+            partition by ordered_intervals.customer_id
+            order by ordered_intervals.started_at, ordered_intervals.ended_at
+            rows between unbounded preceding and current row
+        ) as island_number
+    from ordered_intervals
+),
+
+islands as (
+    select
+        numbered_intervals.customer_id,
+        min(numbered_intervals.started_at) as covered_from,
+        max(numbered_intervals.ended_at) as covered_until
+    from numbered_intervals
+    group by numbered_intervals.customer_id, numbered_intervals.island_number
 ),
 
 final as (
@@ -66,20 +107,21 @@ final as (
         candidates.*,
         case
             when customers.customer_id is null then 'unknown_customer'
-            when covered.event_id is null then 'no_active_subscription'
+            when islands.customer_id is null then 'no_active_subscription'
         end as rejection_reason,
         case
             when customers.customer_id is null then 'subject = ' || candidates.customer_id
-            when covered.event_id is null
+            when islands.customer_id is null
                 then 'no subscription of ' || candidates.customer_id || ' is active at '
                     || cast(candidates.event_at as {{ dbt.type_string() }})
         end as rejection_detail
     from candidates
     left join customers
         on candidates.customer_id = customers.customer_id
-    left join covered
-        on candidates.event_source = covered.event_source
-        and candidates.event_id = covered.event_id
+    left join islands
+        on candidates.customer_id = islands.customer_id
+        and candidates.event_at >= islands.covered_from
+        and candidates.event_at < islands.covered_until
 )
 
 select * from final
