@@ -60,8 +60,7 @@ def test_unique_combination_of_columns_returns_exactly_the_repeated_keys(tmp_pat
         "USAGE_BILLING_WAREHOUSE": str(tmp_path / "generic.duckdb"),
     }
     rows = (
-        "(select * from (values (1, 2), (1, 2), (1, 3), (2, 2), (null, 5), (null, 5))"
-        " as t(a, b))"
+        "(select * from (values (1, 2), (1, 2), (1, 3), (2, 2), (null, 5), (null, 5)) as t(a, b))"
     )
     shown = _dbt(
         [
