@@ -9,12 +9,14 @@ customer, day and metric equals the floor's (and pandas') over the same files.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.cli import main
+from orchestration.lib import bench as bench_module
 from orchestration.lib.bench import TARGETS
 from orchestration.lib.bench_baselines import usage_glob
 from orchestration.lib.bench_landing import write_bench_landing
@@ -102,3 +104,24 @@ def test_floor_pandas_and_pipeline_agree(bench: tuple[dict, str]) -> None:
         check["floor_totals"]["api_requests"]["events"]
         == check["floor_totals"]["bandwidth_gb"]["events"]
     )
+
+
+def test_a_disk_too_small_for_the_warehouse_stops_the_bench_first(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """At 385 bytes an event, 100M events need about 38.5 GB of warehouse: with 30 GB free
+    the bench stops before the pipeline and says how much it needs and has; with 40 GB
+    free it goes on."""
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(
+        bench_module.shutil, "disk_usage", lambda folder: usage._replace(free=30_000_000_000)
+    )
+    with pytest.raises(RuntimeError) as stopped:
+        bench_module.check_disk(100_000_000, tmp_path)
+    assert str(stopped.value).startswith(
+        f"{tmp_path}: 30.0 GB free, but a warehouse of 100,000,000 events takes about 38.5 GB"
+    )
+    monkeypatch.setattr(
+        bench_module.shutil, "disk_usage", lambda folder: usage._replace(free=40_000_000_000)
+    )
+    bench_module.check_disk(100_000_000, tmp_path)

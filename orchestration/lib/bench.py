@@ -35,6 +35,10 @@ GIB = 2**30
 PAGE = os.sysconf("SC_PAGE_SIZE")
 # pandas holds every column as Python-visible strings: about 1 KB per event at its peak
 PANDAS_MAX_EVENTS = 20_000_000
+# The warehouse's size per landed event: the 10M bench warehouse was 3.85 GB, and the
+# 100M attempt's file grew in proportion (2026-11-23). A lower bound of what a full run
+# needs: a first build also spills to disk beyond DuckDB's memory limit.
+WAREHOUSE_BYTES_PER_EVENT = 385
 TARGETS = {
     "full_within_2x_floor": "full pipeline <= 2 x floor",
     "peak_rss_under_12_gib": "peak RSS of the pipeline < 12 GiB",
@@ -291,6 +295,22 @@ def _machine() -> dict:
     }
 
 
+def check_disk(events: int, folder: Path) -> None:
+    """Stop before the pipeline when `folder`'s disk cannot hold the bench warehouse.
+
+    The 100M attempt of 2026-11-23 ran for 40 minutes before DuckDB found the disk full;
+    this names the shortfall before the first step."""
+    needed = events * WAREHOUSE_BYTES_PER_EVENT
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise RuntimeError(
+            f"{folder}: {free / 1e9:.1f} GB free, but a warehouse of {events:,} events takes "
+            f"about {needed / 1e9:.1f} GB ({WAREHOUSE_BYTES_PER_EVENT} bytes an event, "
+            "measured at 10M), before what a first build spills; free some space or pass "
+            "--out on a larger disk"
+        )
+
+
 def run_bench(
     events: int,
     days: int = 90,
@@ -318,6 +338,7 @@ def run_bench(
         warehouse = work / "warehouse" / settings.DEFAULT_WAREHOUSE.name
         shutil.rmtree(warehouse.parent, ignore_errors=True)
         warehouse.parent.mkdir(parents=True)
+        check_disk(landing.events_written + landing.next_day_events, warehouse.parent)
 
         full = _pipeline(
             "full", landing.landing, warehouse, landing.as_of, landing.events_written, sampler
