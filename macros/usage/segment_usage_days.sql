@@ -11,9 +11,9 @@
     int_segment_usage_events reads the list once when compiled
     (segment_usage_stale_day_list()) and writes it into its compiled code as a
     comment; its pre-hook reads that comment, deletes those days' rows, and the model
-    inserts them again. The search reads every stored row, so it runs once a run. Literals, not a subquery: written as a timestamp range
-    (time_in_days()), DuckDB filters events on their day before extracting JSON
-    values. -#}
+    inserts them again. The search reads every stored row, so it runs once a run.
+    Literals, not a subquery: written as a timestamp range (time_in_days()), DuckDB
+    filters events on their day before extracting JSON values. -#}
 {% macro segment_usage_stale_days(relation) -%}
     with current_days as (
         select
