@@ -93,7 +93,7 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UI]:
         "USAGE_BILLING_LANDING_DIR": str(landing),
     }
     # The schedules are on by default and follow the real clock: a run started at 02:00
-    # UTC (CI, 2026-11-22) materialized that day's partition next to the backfill. This
+    # UTC (CI, partition 2026-11-22) materialized that day next to the backfill. This
     # instance turns them off before its daemon starts; the UI still lists them.
     for schedule in SCHEDULES:
         subprocess.run(
@@ -217,6 +217,11 @@ PARTITIONS = """query($key: AssetKeyInput!) {
     }
   }
 }"""
+SCHEDULE_STATES = """query($repository: RepositorySelector!) {
+  schedulesOrError(repositorySelector: $repository) {
+    ... on Schedules { results { name scheduleState { status } } }
+  }
+}"""
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
@@ -252,6 +257,15 @@ def test_a_day_range_backfill_is_one_run_that_waits_for_the_sensor_run(dagster_u
     through the daemon; an operator's backfill of both days, launched while that run
     writes, becomes one run for the range (single-run backfill policy) that waits for
     the warehouse's writer pool, and leaves the same daily mart as a full build."""
+    schedules = _graphql(
+        dagster_ui,
+        SCHEDULE_STATES,
+        repository={"repositoryLocationName": LOCATION, "repositoryName": "__repository__"},
+    )["schedulesOrError"]["results"]
+    # the fixture's precondition: no schedule of this instance can start a run
+    assert {item["name"]: item["scheduleState"]["status"] for item in schedules} == {
+        name: "STOPPED" for name in SCHEDULES
+    }
     sensor_runs = _wait(
         "the landing sensor starts a run",
         lambda: _runs(dagster_ui, **{"dagster/sensor_name": "landing_files_sensor"}),
