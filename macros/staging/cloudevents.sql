@@ -15,28 +15,38 @@
         from source
     ),
 
+    {%- set keys = ['specversion', 'id', 'source', 'type', 'subject', 'time', 'data'] %}
+
+    -- the envelope's members, read in one parse of the record (json_members())
+    record_members as (
+        select
+            json_records.*,
+            {{ json_members('json_records.record_json', keys) }} as envelope_members
+        from json_records
+    ),
+
     envelope as (
         select
-            json_records.file_hash,
-            json_records.file_path,
-            json_records.record_number,
-            json_records.ingested_at,
-            json_records.load_id,
-            json_records.raw_record,
-            json_records.record_json is not null
-                and {{ json_kind('json_records.record_json') }} = 'OBJECT' as is_json_object,
-            {{ json_text('json_records.record_json', 'specversion') }} as spec_version,
-            {{ json_text('json_records.record_json', 'id') }} as event_id,
-            {{ json_text('json_records.record_json', 'source') }} as event_source,
-            {{ json_text('json_records.record_json', 'type') }} as event_type,
-            {{ json_text('json_records.record_json', 'subject') }} as customer_id,
-            {{ json_text('json_records.record_json', 'time') }} as event_time_text,
+            record_members.file_hash,
+            record_members.file_path,
+            record_members.record_number,
+            record_members.ingested_at,
+            record_members.load_id,
+            record_members.raw_record,
+            record_members.record_json is not null
+                and {{ json_kind('record_members.record_json') }} = 'OBJECT' as is_json_object,
+            {{ json_members_text('record_members.envelope_members', keys, 'specversion') }} as spec_version,
+            {{ json_members_text('record_members.envelope_members', keys, 'id') }} as event_id,
+            {{ json_members_text('record_members.envelope_members', keys, 'source') }} as event_source,
+            {{ json_members_text('record_members.envelope_members', keys, 'type') }} as event_type,
+            {{ json_members_text('record_members.envelope_members', keys, 'subject') }} as customer_id,
+            {{ json_members_text('record_members.envelope_members', keys, 'time') }} as event_time_text,
             case
-                when {{ json_kind(json_member('json_records.record_json', 'data')) }} = 'VARCHAR'
-                    then {{ try_json(json_text('json_records.record_json', 'data')) }}
-                else {{ json_member('json_records.record_json', 'data') }}
+                when {{ json_kind(json_members_value('record_members.envelope_members', keys, 'data')) }} = 'VARCHAR'
+                    then {{ try_json(json_members_text('record_members.envelope_members', keys, 'data')) }}
+                else {{ json_members_value('record_members.envelope_members', keys, 'data') }}
             end as data_json
-        from json_records
+        from record_members
     ),
 
     typed as (

@@ -38,26 +38,72 @@
     1000000000000000
 {%- endmacro %}
 
-{#- The first value problem of an event with a catalog type, or null.
-    Numeric aggregations need a number >= 0; required properties must be present. -#}
-{% macro usage_value_problem(event_type_column, data_column) -%}
-    {%- if metric_catalog_rows() | selectattr('value_property') | list | length == 0 -%}
+{#- The (event type, value property) pairs of the catalog, in catalog order, each once:
+    staging reads each pair's value once a record (usage_value_texts(),
+    usage_value_numbers()) and its checks compare those columns. Written into each
+    check instead, the same JSON member was parsed up to 16 times a record. -#}
+{% macro usage_value_pairs() -%}
+    {%- set pairs = [] -%}
+    {%- for row in metric_catalog_rows() if row.value_property != '' -%}
+        {%- set pair = row.event_type ~ '|' ~ row.value_property -%}
+        {%- if pair not in pairs -%}{%- do pairs.append(pair) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(pairs) }}
+{%- endmacro %}
+
+{#- The numeric aggregations: their values must be numbers >= 0. -#}
+{% macro usage_numeric_aggregations() -%}
+    {{ return(['sum', 'max', 'latest', 'time_weighted_avg']) }}
+{%- endmacro %}
+
+{#- Select-list items: value_text_<n>, pair n's property as text when the event has
+    pair n's type (null otherwise). Nothing when the catalog reads no property. -#}
+{% macro usage_value_texts(event_type_column, data_column) -%}
+    {%- for pair in usage_value_pairs() %}
+        {%- set event_type, value_property = pair.split('|', 1) %},
+        case when {{ event_type_column }} = '{{ event_type }}' then {{ json_text(data_column, value_property) }} end
+            as value_text_{{ loop.index }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Select-list items: value_number_<n>, value_text_<n> parsed as a number, for the pairs
+    a numeric aggregation reads (others are never compared with numbers, and a failed
+    fast cast falls back to the slow wide one: parse_decimal()). -#}
+{% macro usage_value_numbers(relation) -%}
+    {%- set pairs = usage_value_pairs() -%}
+    {%- set numeric = [] -%}
+    {%- for row in metric_catalog_rows() if row.value_property != '' and row.aggregation in usage_numeric_aggregations() -%}
+        {%- set n = pairs.index(row.event_type ~ '|' ~ row.value_property) + 1 -%}
+        {%- if n not in numeric -%}{%- do numeric.append(n) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- for n in numeric | sort %},
+        {{ parse_decimal(relation ~ '.value_text_' ~ n) }} as value_number_{{ n }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The first value problem of an event with a catalog type, or null, from the columns
+    above of `relation`. Numeric aggregations need a number >= 0; required properties
+    must be present. -#}
+{% macro usage_value_problem(relation) -%}
+    {%- set pairs = usage_value_pairs() -%}
+    {%- if pairs | length == 0 -%}
         cast(null as {{ dbt.type_string() }})
     {%- else -%}
     case
     {%- for row in metric_catalog_rows() if row.value_property != '' %}
-        {%- set value = json_text(data_column, row.value_property) %}
-        when {{ event_type_column }} = '{{ row.event_type }}' and {{ value }} is null
+        {%- set n = pairs.index(row.event_type ~ '|' ~ row.value_property) + 1 %}
+        {%- set is_type = relation ~ ".event_type = '" ~ row.event_type ~ "'" %}
+        {%- set value = relation ~ '.value_text_' ~ n %}
+        {%- set number = relation ~ '.value_number_' ~ n %}
+        when {{ is_type }} and {{ value }} is null
             and {{ 'true' if row.is_value_required else 'false' }}
             then 'missing_field'
-        {%- if row.aggregation in ('sum', 'max', 'latest', 'time_weighted_avg') %}
-        when {{ event_type_column }} = '{{ row.event_type }}' and {{ value }} is not null
-            and {{ parse_decimal(value) }} is null
+        {%- if row.aggregation in usage_numeric_aggregations() %}
+        when {{ is_type }} and {{ value }} is not null and {{ number }} is null
             then 'non_numeric_value'
-        when {{ event_type_column }} = '{{ row.event_type }}' and {{ parse_decimal(value) }} < 0
+        when {{ is_type }} and {{ number }} < 0
             then 'negative_quantity'
-        when {{ event_type_column }} = '{{ row.event_type }}'
-            and {{ parse_decimal(value) }} > {{ max_event_quantity() }}
+        when {{ is_type }} and {{ number }} > {{ max_event_quantity() }}
             then 'quantity_out_of_range'
         {%- endif %}
     {%- endfor %}
@@ -66,18 +112,21 @@
 {%- endmacro %}
 
 {#- Which property the problem above is about, for the quarantine detail. -#}
-{% macro usage_value_problem_detail(event_type_column, data_column) -%}
-    {%- if metric_catalog_rows() | selectattr('value_property') | list | length == 0 -%}
+{% macro usage_value_problem_detail(relation) -%}
+    {%- set pairs = usage_value_pairs() -%}
+    {%- if pairs | length == 0 -%}
         cast(null as {{ dbt.type_string() }})
     {%- else -%}
     case
     {%- for row in metric_catalog_rows() if row.value_property != '' %}
-        {%- set value = json_text(data_column, row.value_property) %}
-        when {{ event_type_column }} = '{{ row.event_type }}'
+        {%- set n = pairs.index(row.event_type ~ '|' ~ row.value_property) + 1 %}
+        {%- set value = relation ~ '.value_text_' ~ n %}
+        {%- set number = relation ~ '.value_number_' ~ n %}
+        when {{ relation }}.event_type = '{{ row.event_type }}'
             and (({{ value }} is null and {{ 'true' if row.is_value_required else 'false' }})
-            {%- if row.aggregation in ('sum', 'max', 'latest', 'time_weighted_avg') %}
-                or ({{ value }} is not null and coalesce({{ parse_decimal(value) }}, -1) < 0)
-                or coalesce({{ parse_decimal(value) }}, 0) > {{ max_event_quantity() }}
+            {%- if row.aggregation in usage_numeric_aggregations() %}
+                or ({{ value }} is not null and coalesce({{ number }}, -1) < 0)
+                or coalesce({{ number }}, 0) > {{ max_event_quantity() }}
             {%- endif %})
             then 'data.{{ row.value_property }} = ' || coalesce({{ value }}, 'missing')
     {%- endfor %}

@@ -20,21 +20,34 @@
 
 {{ cloudevents_envelope(source('landing', 'usage_events'), incremental_filter) }},
 
+-- each catalog property of the event read once (usage_value_pairs())
+value_texts as (
+    select
+        envelope_checked.*{{ usage_value_texts('envelope_checked.event_type', 'envelope_checked.data_json') }}
+    from envelope_checked
+),
+
+value_numbers as (
+    select
+        value_texts.*{{ usage_value_numbers('value_texts') }}
+    from value_texts
+),
+
 checked as (
     select
-        envelope_checked.*,
+        value_numbers.*,
         case
-            when envelope_checked.envelope_problem is not null then envelope_checked.envelope_problem
-            when envelope_checked.event_type not in {{ usage_event_types_sql() }} then 'unknown_event_type'
-            else {{ usage_value_problem('envelope_checked.event_type', 'envelope_checked.data_json') }}
+            when value_numbers.envelope_problem is not null then value_numbers.envelope_problem
+            when value_numbers.event_type not in {{ usage_event_types_sql() }} then 'unknown_event_type'
+            else {{ usage_value_problem('value_numbers') }}
         end as quarantine_reason,
         case
-            when envelope_checked.envelope_problem is not null then envelope_checked.envelope_problem_detail
-            when envelope_checked.event_type not in {{ usage_event_types_sql() }}
-                then 'type = ' || envelope_checked.event_type
-            else {{ usage_value_problem_detail('envelope_checked.event_type', 'envelope_checked.data_json') }}
+            when value_numbers.envelope_problem is not null then value_numbers.envelope_problem_detail
+            when value_numbers.event_type not in {{ usage_event_types_sql() }}
+                then 'type = ' || value_numbers.event_type
+            else {{ usage_value_problem_detail('value_numbers') }}
         end as quarantine_detail
-    from envelope_checked
+    from value_numbers
 ),
 
 final as (
