@@ -2,24 +2,33 @@
 
 All-text Parquet files (the CloudEvents layout) are turned into JSON by DuckDB; other
 column types keep the Python rendering. Both must give, per row, the same JSON object
-and record number, so staging parses them alike.
+and record number, so staging parses them alike. The warehouse loads all-text files
+with one insert statement: the same records, and a file that cannot be read loads
+nothing and is named.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from orchestration.lib.ingest import (
+    FileResult,
     UnreadableFileError,
     _batched,
+    ensure_schema,
+    load_file,
     read_batches,
     read_parquet_records,
 )
+
+INGESTED_AT = datetime(2026, 1, 2, 3, 4, 5)
 
 
 def _records(tables: list[pa.Table]) -> list[tuple[int, dict, str | None]]:
@@ -79,3 +88,72 @@ def test_truncated_parquet_is_unreadable(tmp_path: Path) -> None:
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(UnreadableFileError):
         list(read_batches(cut, "parquet"))
+
+
+def _warehouse() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    ensure_schema(con)
+    return con
+
+
+def _load(con: duckdb.DuckDBPyConnection, path: Path) -> FileResult:
+    return load_file(
+        con, "usage_events", path, f"usage_events/{path.name}", path.name, INGESTED_AT, 1
+    )
+
+
+def test_the_warehouse_loads_text_parquet_as_the_reader_gives_it(tmp_path: Path) -> None:
+    """load_file inserts all-text Parquet in one statement (no Arrow batches): the
+    records and their numbers are those read_batches gives."""
+    path = tmp_path / "events.parquet"
+    ids = [f"ev-{i}" for i in range(25_000)]
+    pq.write_table(
+        pa.table({"id": ids, "data": [None if i % 7 else '{"gb":1}' for i in range(25_000)]}),
+        path,
+        row_group_size=10_000,
+    )
+    con = _warehouse()
+    result = _load(con, path)
+    assert (result.status, result.rows_read) == ("loaded", 25_000)
+    loaded = con.execute(
+        "select record_number, raw_record, parse_error from raw.usage_events order by 1"
+    ).fetchall()
+    read = sorted(
+        (r["record_number"], r["raw_record"], r["parse_error"])
+        for r in pa.concat_tables(read_batches(path, "parquet")).to_pylist()
+    )
+    assert loaded == read
+    assert json.loads(loaded[-1][1]) == {"id": "ev-24999", "data": None}
+
+
+def test_a_corrupt_row_group_makes_the_file_unreadable_and_loads_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bad.parquet"
+    ids = [f"x{i}" for i in range(30_000)]
+    pq.write_table(pa.table({"id": ids, "data": ids}), path, row_group_size=10_000)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 3  # inside the second row group's pages; the footer is intact
+    data[middle : middle + 200] = b"\xab" * 200
+    path.write_bytes(bytes(data))
+    con = _warehouse()
+    result = _load(con, path)
+    assert result.status == "unreadable"
+    assert result.rows_read == 0
+    assert "bad.parquet" in (result.error_message or "")
+    assert con.execute("select count(*) from raw.usage_events").fetchone() == (0,)
+
+
+def test_a_warehouse_failure_is_not_blamed_on_a_readable_file(tmp_path: Path) -> None:
+    """The one-statement insert fails for the warehouse's own reasons too: the file is
+    then read alone, and when it reads, the warehouse's error is raised as it is."""
+    path = tmp_path / "events.parquet"
+    pq.write_table(pa.table({"id": [f"ev-{i}" for i in range(20)]}), path)
+    con = _warehouse()
+    con.execute("drop table raw.usage_events")
+    con.execute(
+        """create table raw.usage_events (
+            file_hash varchar, file_path varchar, record_number bigint check (record_number < 10),
+            raw_record varchar, parse_error varchar, ingested_at timestamp, load_id integer)"""
+    )
+    with pytest.raises(duckdb.ConstraintException):
+        _load(con, path)
+    assert con.execute("select count(*) from raw.usage_events").fetchone() == (0,)
