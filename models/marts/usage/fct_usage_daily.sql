@@ -37,7 +37,10 @@ daily as (
         unit_divisor,
         count(*) as event_count,
         sum(raw_value) as raw_value,
-        max(quantity) as max_quantity,
+        -- divided once a day, not once an event (a 128-bit division each): floor division
+        -- by a positive divisor keeps order, so the largest quotient is the quotient of
+        -- the largest value
+        max(raw_value) as max_raw_value,
         count(distinct value_text) as distinct_value_count
     from metric_values
     group by customer_id, metric_code, cast(event_at as date), aggregation, unit_divisor
@@ -60,7 +63,7 @@ final as (
             case
                 when aggregation in ('count', 'sum') then {{ usage_floor_divide('raw_value', 'unit_divisor') }}
                 when aggregation = 'unique_count' then distinct_value_count
-                else max_quantity
+                else {{ usage_floor_divide('max_raw_value', 'unit_divisor') }}
             end as decimal(38, 9)
         ) as day_quantity
     from daily
