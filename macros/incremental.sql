@@ -173,3 +173,18 @@
         {{ time_in_days(time_column, changed_day_list(current_relation, current_time_column, stored_day_expression, stored_count_column)) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The alias delete+insert gives the model's table in its delete statement, for
+    `incremental_predicates` (dbt-duckdb's own macro names it DBT_INCREMENTAL_TARGET,
+    dbt's default DBT_INTERNAL_DEST). -#}
+{% macro delete_insert_target() -%}
+    {{ return(adapter.dispatch('delete_insert_target')()) }}
+{%- endmacro %}
+
+{% macro default__delete_insert_target() -%}
+    {{ return('DBT_INTERNAL_DEST') }}
+{%- endmacro %}
+
+{% macro duckdb__delete_insert_target() -%}
+    {{ return('DBT_INCREMENTAL_TARGET') }}
+{%- endmacro %}
