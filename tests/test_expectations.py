@@ -295,3 +295,50 @@ def test_the_gate_is_a_blocking_check_in_front_of_the_ledger():
         alerts.reconciliation_alerts,
     ):
         assert definition.node_def.pool == "duckdb_writer"
+
+
+def test_the_staged_usage_profile_counts_negatives_and_keys_staged_twice() -> None:
+    """STAGED_USAGE_SQL on hand-made tables (the two relations it reads): of the run's
+    three events in a.jsonl, e2 has a negative bandwidth value and e3's key was staged
+    twice, once in this run and once before, so the run counts 1 negative and 1
+    duplicate key; e1's second metric row (count) and the earlier run's rows are not
+    the run's; e9's negative value belongs to the earlier run."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("create schema intermediate")
+    con.execute(
+        """create table intermediate.int_usage_events as
+        select * from (values
+            ('usage_events/a.jsonl', 'api.request', 's', 'e1', 'c1', timestamp '2026-04-02 10:00:00', timestamp '2026-04-03'),
+            ('usage_events/a.jsonl', 'api.request', 's', 'e2', 'c1', timestamp '2026-04-02 11:00:00', timestamp '2026-04-03'),
+            ('usage_events/a.jsonl', 'api.request', 's', 'e3', 'c1', timestamp '2026-04-02 12:00:00', timestamp '2026-04-03'),
+            ('usage_events/b.jsonl', 'compute.job_completed', 's', 'e4', 'c1', timestamp '2026-04-02 12:00:00', timestamp '2026-04-03'),
+            ('usage_events/old.jsonl', 'api.request', 's', 'e3', 'c1', timestamp '2026-04-01 12:00:00', timestamp '2026-04-02'),
+            ('usage_events/old.jsonl', 'api.request', 's', 'e9', 'c1', timestamp '2026-04-01 12:00:00', timestamp '2026-04-02')
+        ) as events (file_path, event_type, event_source, event_id, customer_id, event_at, ingested_at)"""
+    )
+    con.execute(
+        """create table intermediate.int_usage_metric_values as
+        select * from (values
+            ('s', 'e1', 'count', timestamp '2026-04-02 10:00:00', -1.0),
+            ('s', 'e1', 'sum', timestamp '2026-04-02 10:00:00', 5.0),
+            ('s', 'e2', 'sum', timestamp '2026-04-02 11:00:00', -3.0),
+            ('s', 'e2', 'unique_count', timestamp '2026-04-02 11:00:00', -1.0),
+            ('s', 'e4', 'sum', timestamp '2026-04-02 12:00:00', 0.0),
+            ('s', 'e9', 'sum', timestamp '2026-04-01 12:00:00', -7.0)
+        ) as metric_values (event_source, event_id, aggregation, event_at, raw_value)"""
+    )
+    rows = con.execute(
+        landing_quality.STAGED_USAGE_SQL,
+        {
+            "as_of": datetime(2026, 4, 3),
+            "first_event_at": datetime(2026, 4, 2, 10),
+            "last_event_at": datetime(2026, 4, 2, 12),
+        },
+    ).fetchall()
+    # file, type, staged, missing ids, unparsed times, future times, negatives, duplicates
+    assert rows == [
+        ("usage_events/a.jsonl", "api.request", 3, 0, 0, 0, 1, 1),
+        ("usage_events/b.jsonl", "compute.job_completed", 1, 0, 0, 0, 0, 0),
+    ]
