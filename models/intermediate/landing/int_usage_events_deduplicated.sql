@@ -14,20 +14,7 @@
     (across midnight included) still counts once. -#}
 
 with new_records as (
-    select
-        file_hash,
-        file_path,
-        record_number,
-        ingested_at,
-        load_id,
-        event_source,
-        event_id,
-        event_type,
-        customer_id,
-        event_at,
-        data_json,
-        content_hash
-    from {{ ref('stg_landing__usage_events') }}
+    select * from {{ ref('stg_landing__usage_events') }}
     where quarantine_reason is null
     {% if is_incremental() %}
         and load_id > (select coalesce(max(load_id), 0) from {{ this }})
@@ -56,62 +43,22 @@ history as (
 ),
 {% endif %}
 
--- The keys read more than once in this run, found by grouping a 64-bit hash of (source,
--- id): two narrow columns, where ranking every record by its key sorted them all with
--- their JSON (at 100M events the slowest step but one). Only these records are ranked;
--- a hash shared by different keys just sends their records through the ranking too.
-repeated_hashes as (
-    select {{ key_hash(['new_records.event_source', 'new_records.event_id']) }} as key_hash
-    from new_records
-    group by {{ key_hash(['new_records.event_source', 'new_records.event_id']) }}
-    having count(*) > 1
-),
-
-flagged as (
-    select
-        new_records.*,
-        repeated_hashes.key_hash is not null as is_repeated
-    from new_records
-    left join repeated_hashes
-        on {{ key_hash(['new_records.event_source', 'new_records.event_id']) }} = repeated_hashes.key_hash
-),
-
-repeats as (
-    select
-        flagged.*,
-        row_number() over (
-            partition by flagged.event_source, flagged.event_id
-            order by flagged.ingested_at, flagged.file_path, flagged.record_number
-        ) as read_order,
-        first_value(flagged.content_hash) over (
-            partition by flagged.event_source, flagged.event_id
-            order by flagged.ingested_at, flagged.file_path, flagged.record_number
-        ) as first_content_hash
-    from flagged
-    where flagged.is_repeated
-),
-
-singles as (
-    select
-        flagged.*,
-        cast(1 as bigint) as read_order,
-        flagged.content_hash as first_content_hash
-    from flagged
-    where not flagged.is_repeated
-),
-
 ranked as (
     select
-        reads.*,
-        history.content_hash as history_content_hash
-    from (
-        select * from repeats
-        union all
-        select * from singles
-    ) as reads
+        new_records.*,
+        history.content_hash as history_content_hash,
+        row_number() over (
+            partition by new_records.event_source, new_records.event_id
+            order by new_records.ingested_at, new_records.file_path, new_records.record_number
+        ) as read_order,
+        first_value(new_records.content_hash) over (
+            partition by new_records.event_source, new_records.event_id
+            order by new_records.ingested_at, new_records.file_path, new_records.record_number
+        ) as first_content_hash
+    from new_records
     left join history
-        on reads.event_source = history.event_source
-        and reads.event_id = history.event_id
+        on new_records.event_source = history.event_source
+        and new_records.event_id = history.event_id
 ),
 
 final as (
