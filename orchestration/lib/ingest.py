@@ -373,9 +373,8 @@ def _insert_text_parquet(
     constants: tuple[str, str, datetime, int],
 ) -> int:
     """Insert an all-text Parquet file's records in one statement on the warehouse
-    connection: no round trip through Arrow batches, and DuckDB reads the row groups in
-    parallel (the 100M benchmark spent 400 s in ingestion, on one core). Returns the
-    rows inserted. A statement that fails on a file that reads alone failed in the
+    connection: no round trip through Arrow batches and a second connection (a third
+    less CPU; docs/decisions.md). Returns the rows inserted. A statement that fails on a file that reads alone failed in the
     warehouse (disk, lock): that error is raised as it is, not blamed on the file."""
     file_hash, file_path, ingested_at, load_id = constants
     try:
