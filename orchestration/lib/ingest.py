@@ -374,8 +374,9 @@ def _insert_text_parquet(
 ) -> int:
     """Insert an all-text Parquet file's records in one statement on the warehouse
     connection: no round trip through Arrow batches and a second connection (a third
-    less CPU; docs/decisions.md). Returns the rows inserted. A statement that fails on a file that reads alone failed in the
-    warehouse (disk, lock): that error is raised as it is, not blamed on the file."""
+    less CPU; docs/decisions.md). Returns the rows inserted. A statement that fails on
+    a file that reads alone failed in the warehouse (disk, lock): that error is raised
+    as it is, not blamed on the file."""
     file_hash, file_path, ingested_at, load_id = constants
     try:
         inserted = con.execute(
