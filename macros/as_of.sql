@@ -4,6 +4,12 @@
     variables a file reads while parsing and re-parses the file when one changes, so a
     read at parse time would re-parse every model using as_of() on every run. -#}
 {% macro as_of() -%}
+    cast('{{ as_of_value() }}' as timestamp)
+{%- endmacro %}
+
+
+{#- The as-of time as text, 'YYYY-MM-DD HH:MM:SS' (UTC): as_of() without the cast. -#}
+{% macro as_of_value() -%}
     {%- set value = var('as_of', '') -%}
     {%- if value in (none, '') -%}
         {%- set value = env_var('USAGE_BILLING_AS_OF', '') if execute else '' -%}
@@ -11,5 +17,11 @@
     {%- if value in (none, '') -%}
         {%- set value = run_started_at.strftime('%Y-%m-%dT%H:%M:%S') -%}
     {%- endif -%}
-    cast('{{ value | replace('Z', '') | replace('T', ' ') }}' as timestamp)
+    {{ return(value | replace('Z', '') | replace('T', ' ')) }}
+{%- endmacro %}
+
+
+{#- The as-of time's UTC day as an ISO date string ('YYYY-MM-DD'). -#}
+{% macro as_of_day() -%}
+    {{ return(as_of_value()[:10]) }}
 {%- endmacro %}

@@ -38,6 +38,13 @@
 {%- endmacro %}
 
 
+{#- Delete the rows of `relation` whose date column `day_column` is `first_day` (an ISO
+    date string) or later: a pre-hook statement (delete_rows()). -#}
+{% macro delete_days_from(relation, day_column, first_day) -%}
+    {{ return(delete_rows(relation, day_column ~ " >= cast('" ~ first_day ~ "' as date)")) }}
+{%- endmacro %}
+
+
 {#- Replace the rows of the Spark table `relation` with those of the query `kept_rows`
     (which may read `relation`): the query is written to a side table, which then
     overwrites the table (Spark cannot overwrite a table it is reading). Runs both steps
@@ -163,14 +170,21 @@
 
 
 {#- A predicate keeping rows whose timestamp `time_column` is on a changed day
-    (changed_days()). In a run the days are read when the model compiles and written
-    as literals (time_in_days()). In a dbt unit test (`this` is a fixture) the
+    (changed_days()) or on one of `also_days` (ISO date strings: days a model rebuilds
+    every run). In a run the days are read when the model compiles and written as
+    literals (time_in_days()). In a dbt unit test (`this` is a fixture) the
     changed_days() subquery itself is used. -#}
-{% macro changed_day_filter(time_column, current_relation, current_time_column, stored_day_expression, stored_count_column) -%}
+{% macro changed_day_filter(time_column, current_relation, current_time_column, stored_day_expression, stored_count_column, also_days=[]) -%}
     {%- if model.resource_type == 'unit_test' -%}
-        cast({{ dbt.date_trunc('day', time_column) }} as date) in ({{ changed_days(current_relation, current_time_column, stored_day_expression, stored_count_column) }})
+        cast({{ dbt.date_trunc('day', time_column) }} as date) in (
+            {{ changed_days(current_relation, current_time_column, stored_day_expression, stored_count_column) }}
+            {%- for day in also_days %}
+            union all select cast('{{ day }}' as date)
+            {%- endfor %}
+        )
     {%- else -%}
-        {{ time_in_days(time_column, changed_day_list(current_relation, current_time_column, stored_day_expression, stored_count_column)) }}
+        {%- set days = changed_day_list(current_relation, current_time_column, stored_day_expression, stored_count_column) -%}
+        {{ time_in_days(time_column, (days + also_days) | unique | sort | list) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -250,6 +250,14 @@ def test_unknown_customer_is_released_once_known(warehouse):
         """select records_read, records_staged, records_quarantined, records_duplicate
            from marts.fct_landing_files where file_path = 'usage_events/u.jsonl'"""
     ) == [(1, 1, 0, 0)]
+    endpoint_days = """select customer_id, cast(request_date as varchar), endpoint, request_count
+                       from intermediate.int_request_endpoint_days"""
+    assert warehouse.query(endpoint_days) == [("c2", "2026-01-10", "/v1/search", 1)]
+
+    # An as-of time moved back before the request: the day has no request at or before
+    # it any more, and no insert would replace it (int_request_endpoint_days' pre-hook).
+    warehouse.run("2026-01-09T00:00:00Z")
+    assert warehouse.query(endpoint_days) == []
 
 
 def test_unreadable_file_is_named_and_the_rest_goes_on(warehouse, capsys):

@@ -1,15 +1,44 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='request_date',
+        on_schema_change='fail',
+        pre_hook="{{ delete_days_from(this, 'request_date', as_of_day()) }}",
+    )
+}}
+
 {#- One row per customer, UTC day and endpoint with requests: the accepted request
     events (growth_settings.request_event_type, api.request) at or before the as-of
     time, counted with their errors (status 400 and above; a missing or non-numeric
     status is a success, metrics.md). A request without an endpoint is counted under
     endpoint null (it counts as a request, not as an endpoint). The base of the
     behaviour segments and the health score, which need distinct endpoints over
-    windows (not additive over days). -#}
+    windows (not additive over days).
+    Incremental by UTC day: a run recomputes the days whose accepted requests at or
+    before the as-of time changed since the last build (changed_days(): their count
+    differs from the stored request_count) and the as-of day, and replaces them
+    (delete+insert on request_date). Its pre-hook deletes the as-of day and the days
+    after it: an as-of time moved back leaves days that have no requests any more,
+    which no insert would replace (accepted events are only ever added, so only the
+    as-of time takes requests away). The first build or a full refresh reads every
+    day. -#}
 
 with events as (
     select * from {{ ref('int_usage_events') }}
     where event_type = {{ growth_setting('request_event_type', dbt.type_string()) }}
         and event_at <= {{ as_of() }}
+    {% if is_incremental() -%}
+    {%- set requests -%}
+        (
+            select events.event_at
+            from {{ ref('int_usage_events') }} as events
+            where events.event_type = {{ growth_setting('request_event_type', dbt.type_string()) }}
+                and events.event_at <= {{ as_of() }}
+        )
+    {%- endset %}
+        and {{ changed_day_filter('event_at', requests, 'event_at', 'request_date', 'request_count', also_days=[as_of_day()]) }}
+    {%- endif %}
 ),
 
 parsed as (
