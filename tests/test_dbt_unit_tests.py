@@ -78,3 +78,81 @@ def test_unique_combination_of_columns_returns_exactly_the_repeated_keys(tmp_pat
     assert shown.returncode == 0, shown.stdout[-4000:]
     failures = sorted(json.loads(shown.stdout)["show"], key=lambda row: row["b"])
     assert failures == [{"a": 1, "b": 2, "row_count": 2}, {"a": None, "b": 5, "row_count": 2}]
+
+
+def test_segment_usage_stale_days_finds_changed_counts_and_segments(tmp_path):
+    """The days int_segment_usage_events places again (macros/usage/segment_usage_days.sql),
+    on hand-made tables. Segment s1 [01-01, 02-01) of period p1, subscription sub1,
+    customer c1. Stored rows against the metric values at or before the as-of time:
+    - 01-05: 2 stored, 2 now, s1 as placed: not stale;
+    - 01-06: 1 stored, 2 now (an event released since): stale;
+    - 01-07: placed in segment s0, which is gone: stale;
+    - 01-08: placed with period p0, s1's period is p1: stale;
+    - 01-09: two rows, one placed for customer c9 (mixed attributes): stale;
+    - 01-10: an event placed in s1 at 02-01 00:30, outside its range (a shortened
+      segment, as after a cancellation): stale;
+    - 01-11: stored, but no value at or before the as-of time (it moved back): stale;
+    - 01-12: a value, nothing stored: stale."""
+    warehouse = tmp_path / "stale.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema intermediate")
+    con.execute(
+        """create table intermediate.int_subscription_segments as select * from (values
+           ('s1', 'p1', 'sub1', 'c1', timestamp '2026-01-01', timestamp '2026-02-01'))
+           as t(segment_id, billing_period_id, subscription_id, customer_id, segment_start,
+                usage_segment_end)"""
+    )
+    con.execute(
+        """create table intermediate.int_usage_metric_values as select * from (values
+           (timestamp '2026-01-05 01:00'), (timestamp '2026-01-05 02:00'),
+           (timestamp '2026-01-06 01:00'), (timestamp '2026-01-06 02:00'),
+           (timestamp '2026-01-07 01:00'), (timestamp '2026-01-08 01:00'),
+           (timestamp '2026-01-09 01:00'), (timestamp '2026-01-09 02:00'),
+           (timestamp '2026-01-10 01:00'), (timestamp '2026-01-12 01:00'),
+           (timestamp '2026-01-13 01:00')) as t(event_at)"""
+    )
+    con.execute(
+        """create table main.stored as select * from (values
+           (date '2026-01-05', 's1', 'p1', 'sub1', 'c1', timestamp '2026-01-05 01:00'),
+           (date '2026-01-05', 's1', 'p1', 'sub1', 'c1', timestamp '2026-01-05 02:00'),
+           (date '2026-01-06', 's1', 'p1', 'sub1', 'c1', timestamp '2026-01-06 01:00'),
+           (date '2026-01-07', 's0', 'p1', 'sub1', 'c1', timestamp '2026-01-07 01:00'),
+           (date '2026-01-08', 's1', 'p0', 'sub1', 'c1', timestamp '2026-01-08 01:00'),
+           (date '2026-01-09', 's1', 'p1', 'sub1', 'c1', timestamp '2026-01-09 01:00'),
+           (date '2026-01-09', 's1', 'p1', 'sub1', 'c9', timestamp '2026-01-09 02:00'),
+           (date '2026-01-10', 's1', 'p1', 'sub1', 'c1', timestamp '2026-02-01 00:30'),
+           (date '2026-01-11', 's1', 'p1', 'sub1', 'c1', timestamp '2026-01-11 01:00'))
+           as t(usage_date, segment_id, billing_period_id, subscription_id, customer_id,
+                event_at)"""
+    )
+    con.close()
+    env = {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "USAGE_BILLING_WAREHOUSE": str(warehouse),
+        "USAGE_BILLING_AS_OF": "2026-01-12T12:00:00Z",  # 01-13's value is after it
+    }
+    shown = _dbt(
+        [
+            "show",
+            "--inline",
+            "{{ segment_usage_stale_days('main.stored') }} order by 1",
+            "--limit",
+            "100",
+            "--output",
+            "json",
+            "--quiet",
+        ],
+        env,
+        str(tmp_path / "target"),
+    )
+    assert shown.returncode == 0, shown.stdout[-4000:]
+    assert [row["usage_date"] for row in json.loads(shown.stdout)["show"]] == [
+        "2026-01-06",
+        "2026-01-07",
+        "2026-01-08",
+        "2026-01-09",
+        "2026-01-10",
+        "2026-01-11",
+        "2026-01-12",
+    ]

