@@ -10,10 +10,13 @@
 
     probes: a relation or CTE with segment_id and probe_at (a UTC timestamp at or
         before the as-of time, inside the segment's measured range).
+    aggregations: the metrics' aggregations to measure (default all three). Without
+        count and sum the segment events are not read at all (a scan of every event).
     Returns a query with one row per distinct (segment_id, probe_at) and billable
-    count / sum / time-weighted metric: segment_id, probe_at, metric_code,
-    aggregation, usage_to_date_quantity. -#}
-{% macro growth_usage_at_instants(probes) -%}
+    metric of those aggregations: segment_id, probe_at, metric_code, aggregation,
+    usage_to_date_quantity. -#}
+{% macro growth_usage_at_instants(probes, aggregations=['count', 'sum', 'time_weighted_avg']) -%}
+    {%- set additive = aggregations | select('in', ['count', 'sum']) | list %}
     with usage_probes as (
         select distinct
             {{ probes }}.segment_id,
@@ -34,7 +37,7 @@
             on usage_probes.segment_id = probe_segments.segment_id
         cross join {{ ref('metric_catalog') }} as usage_probe_catalog
         where cast(usage_probe_catalog.is_billable as boolean)
-            and usage_probe_catalog.aggregation in ('count', 'sum', 'time_weighted_avg')
+            and {{ growth_aggregation_filter('usage_probe_catalog.aggregation', aggregations) }}
     ),
 
     usage_probe_days_before as (
@@ -47,7 +50,7 @@
         inner join {{ ref('int_segment_usage_daily') }} as probe_days
             on usage_probes.segment_id = probe_days.segment_id
             and probe_days.usage_date < cast({{ dbt.date_trunc('day', 'usage_probes.probe_at') }} as date)
-        where probe_days.aggregation in ('count', 'sum')
+        where {{ growth_aggregation_filter('probe_days.aggregation', additive) }}
         group by usage_probes.segment_id, usage_probes.probe_at, probe_days.metric_code
     ),
 
@@ -62,7 +65,7 @@
             on usage_probes.segment_id = probe_events.segment_id
             and probe_events.usage_date = cast({{ dbt.date_trunc('day', 'usage_probes.probe_at') }} as date)
             and probe_events.event_at <= usage_probes.probe_at
-        where probe_events.aggregation in ('count', 'sum')
+        where {{ growth_aggregation_filter('probe_events.aggregation', additive) }}
         group by usage_probes.segment_id, usage_probes.probe_at, probe_events.metric_code
     ),
 
@@ -123,4 +126,15 @@
     )
 
     select * from usage_probe_quantities
+{%- endmacro %}
+
+
+
+{#- `column in (the aggregations)`, or false for none (the scan is then left out). -#}
+{% macro growth_aggregation_filter(column, aggregations) -%}
+    {%- if aggregations | length == 0 -%}
+        false
+    {%- else -%}
+        {{ column }} in ('{{ aggregations | join("', '") }}')
+    {%- endif -%}
 {%- endmacro %}

@@ -235,7 +235,7 @@ gauge_probes as (
 ),
 
 gauge_usage as (
-    {{ growth_usage_at_instants('gauge_probes') }}
+    {{ growth_usage_at_instants('gauge_probes', aggregations=['time_weighted_avg']) }}
 ),
 
 gauge_crossings as (
