@@ -156,3 +156,52 @@ def test_segment_usage_stale_days_finds_changed_counts_and_segments(tmp_path):
         "2026-01-11",
         "2026-01-12",
     ]
+
+
+def test_values_placed_once_finds_doubles_even_with_a_value_missing(tmp_path):
+    """values_placed_once() (macros/tests/), the test that every metric value is placed
+    once, on hand-made tables: c1's three values placed once each pass; c2's e is
+    missing and d placed twice (counts equal, key hashes not); c3's value is not
+    placed; c4 has a placed row and no value; c5 has i placed twice."""
+    warehouse = tmp_path / "placed.duckdb"
+    con = duckdb.connect(str(warehouse))
+    for table, rows in {
+        "vals": [("c1", "a"), ("c1", "b"), ("c1", "c"), ("c2", "d"), ("c2", "e"), ("c3", "f")]
+        + [("c5", "h"), ("c5", "i")],
+        "placed": [("c1", "c"), ("c1", "a"), ("c1", "b"), ("c2", "d"), ("c2", "d"), ("c4", "g")]
+        + [("c5", "h"), ("c5", "i"), ("c5", "i")],
+    }.items():
+        con.execute(
+            f"create table main.{table} (event_source varchar, event_id varchar, "
+            "customer_id varchar, metric_code varchar)"
+        )
+        con.executemany(
+            f"insert into main.{table} values ('src', ?, ?, 'api_requests')",
+            [(event_id, customer) for customer, event_id in rows],
+        )
+    con.close()
+    env = {**os.environ, "DO_NOT_TRACK": "1", "USAGE_BILLING_WAREHOUSE": str(warehouse)}
+    shown = _dbt(
+        [
+            "show",
+            "--inline",
+            "{{ values_placed_once('main.vals', 'main.placed') }}",
+            "--limit",
+            "100",
+            "--output",
+            "json",
+            "--quiet",
+        ],
+        env,
+        str(tmp_path / "target"),
+    )
+    assert shown.returncode == 0, shown.stdout[-4000:]
+    rows = json.loads(shown.stdout)["show"]
+    assert sorted(
+        (row["customer_id"], row["value_count"], row["placed_count"]) for row in rows
+    ) == [
+        ("c2", 2, 2),
+        ("c3", 1, 0),
+        ("c4", 0, 1),
+        ("c5", 2, 3),
+    ]

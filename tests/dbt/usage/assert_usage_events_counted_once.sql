@@ -1,41 +1,19 @@
 {#- Every accepted usage event's metric value at or before the as-of time lands in
-    exactly one segment's usage range: none lost, none counted twice. The uniqueness
-    test on int_segment_usage_events rules out doubles, so equal counts per customer
-    and metric mean every value is placed once. Accepted events have an active
-    subscription at their time, so a gap means the usage ranges and the acceptance
-    rule disagree. Returns the customers and metrics whose counts differ. -#}
+    exactly one segment's usage range: none lost, none counted twice (the grain of
+    int_segment_usage_events: event_source, event_id, metric_code). Per customer and
+    metric, the placed rows and the metric values have equal counts and equal sums of
+    their keys' hashes (values_placed_once()), so no value is placed twice, even when
+    another is missing. Accepted events have an active subscription at their time, so
+    a gap means the usage ranges and the acceptance rule disagree. Returns the
+    customers and metrics that differ. -#}
 {{ config(meta={'dagster': {'ref': {'name': 'int_segment_usage_events'}}}) }}
 
-with metric_values as (
-    select
-        customer_id,
-        metric_code,
-        count(*) as value_count
-    from {{ ref('int_usage_metric_values') }}
-    where event_at <= {{ as_of() }}
-    group by customer_id, metric_code
-),
+{% set metric_values -%}
+    (
+        select event_source, event_id, customer_id, metric_code
+        from {{ ref('int_usage_metric_values') }}
+        where event_at <= {{ as_of() }}
+    )
+{%- endset %}
 
-placed as (
-    select
-        customer_id,
-        metric_code,
-        count(*) as placed_count
-    from {{ ref('int_segment_usage_events') }}
-    group by customer_id, metric_code
-),
-
-final as (
-    select
-        coalesce(metric_values.customer_id, placed.customer_id) as customer_id,
-        coalesce(metric_values.metric_code, placed.metric_code) as metric_code,
-        coalesce(metric_values.value_count, 0) as value_count,
-        coalesce(placed.placed_count, 0) as placed_count
-    from metric_values
-    full outer join placed
-        on metric_values.customer_id = placed.customer_id
-        and metric_values.metric_code = placed.metric_code
-)
-
-select * from final
-where value_count <> placed_count
+{{ values_placed_once(metric_values, ref('int_segment_usage_events')) }}
