@@ -24,6 +24,17 @@ def _dbt(args: list[str], env: dict[str, str], target: str) -> subprocess.Comple
     )
 
 
+def _show(inline: str, warehouse, tmp_path, as_of: str | None = None) -> list[dict]:
+    """The rows of `dbt show --inline` (Jinja and SQL) against the DuckDB file `warehouse`."""
+    env = {**os.environ, "DO_NOT_TRACK": "1", "USAGE_BILLING_WAREHOUSE": str(warehouse)}
+    if as_of is not None:
+        env["USAGE_BILLING_AS_OF"] = as_of
+    args = ["show", "--inline", inline, "--limit", "100", "--output", "json", "--quiet"]
+    shown = _dbt(args, env, str(tmp_path / "target"))
+    assert shown.returncode == 0, shown.stdout[-4000:]
+    return json.loads(shown.stdout)["show"]
+
+
 def test_every_dbt_unit_test_passes(tmp_path):
     warehouse = tmp_path / "unit.duckdb"
     con = duckdb.connect(str(warehouse))
@@ -54,29 +65,16 @@ def test_unique_combination_of_columns_returns_exactly_the_repeated_keys(tmp_pat
     """Our generic test (macros/tests/): of (1, 2) twice, (1, 3), (2, 2) and (null, 5)
     twice, only (1, 2) and (null, 5) are failure rows, with their counts (a null
     compares equal here, unlike `unique`); a key repeated in one column alone is not."""
-    env = {
-        **os.environ,
-        "DO_NOT_TRACK": "1",
-        "USAGE_BILLING_WAREHOUSE": str(tmp_path / "generic.duckdb"),
-    }
     rows = (
         "(select * from (values (1, 2), (1, 2), (1, 3), (2, 2), (null, 5), (null, 5)) as t(a, b))"
     )
-    shown = _dbt(
-        [
-            "show",
-            "--inline",
-            "{{ test_unique_combination_of_columns(model='" + rows + "', "
-            "combination_of_columns=['a', 'b']) }}",
-            "--output",
-            "json",
-            "--quiet",
-        ],
-        env,
-        str(tmp_path / "target"),
+    shown = _show(
+        "{{ test_unique_combination_of_columns(model='" + rows + "', "
+        "combination_of_columns=['a', 'b']) }}",
+        tmp_path / "generic.duckdb",
+        tmp_path,
     )
-    assert shown.returncode == 0, shown.stdout[-4000:]
-    failures = sorted(json.loads(shown.stdout)["show"], key=lambda row: row["b"])
+    failures = sorted(shown, key=lambda row: row["b"])
     assert failures == [{"a": 1, "b": 2, "row_count": 2}, {"a": None, "b": 5, "row_count": 2}]
 
 
@@ -126,28 +124,13 @@ def test_segment_usage_stale_days_finds_changed_counts_and_segments(tmp_path):
                 event_at)"""
     )
     con.close()
-    env = {
-        **os.environ,
-        "DO_NOT_TRACK": "1",
-        "USAGE_BILLING_WAREHOUSE": str(warehouse),
-        "USAGE_BILLING_AS_OF": "2026-01-12T12:00:00Z",  # 01-13's value is after it
-    }
-    shown = _dbt(
-        [
-            "show",
-            "--inline",
-            "{{ segment_usage_stale_days('main.stored') }} order by 1",
-            "--limit",
-            "100",
-            "--output",
-            "json",
-            "--quiet",
-        ],
-        env,
-        str(tmp_path / "target"),
+    shown = _show(
+        "{{ segment_usage_stale_days('main.stored') }} order by 1",
+        warehouse,
+        tmp_path,
+        as_of="2026-01-12T12:00:00Z",  # 01-13's value is after it
     )
-    assert shown.returncode == 0, shown.stdout[-4000:]
-    assert [row["usage_date"] for row in json.loads(shown.stdout)["show"]] == [
+    assert [row["usage_date"] for row in shown] == [
         "2026-01-06",
         "2026-01-07",
         "2026-01-08",
@@ -180,23 +163,7 @@ def test_values_placed_once_finds_doubles_even_with_a_value_missing(tmp_path):
             [(event_id, customer) for customer, event_id in rows],
         )
     con.close()
-    env = {**os.environ, "DO_NOT_TRACK": "1", "USAGE_BILLING_WAREHOUSE": str(warehouse)}
-    shown = _dbt(
-        [
-            "show",
-            "--inline",
-            "{{ values_placed_once('main.vals', 'main.placed') }}",
-            "--limit",
-            "100",
-            "--output",
-            "json",
-            "--quiet",
-        ],
-        env,
-        str(tmp_path / "target"),
-    )
-    assert shown.returncode == 0, shown.stdout[-4000:]
-    rows = json.loads(shown.stdout)["show"]
+    rows = _show("{{ values_placed_once('main.vals', 'main.placed') }}", warehouse, tmp_path)
     assert sorted(
         (row["customer_id"], row["value_count"], row["placed_count"]) for row in rows
     ) == [
