@@ -129,7 +129,6 @@
 {%- endmacro %}
 
 
-
 {#- `column in (the aggregations)`, or false for none (the scan is then left out). -#}
 {% macro growth_aggregation_filter(column, aggregations) -%}
     {%- if aggregations | length == 0 -%}

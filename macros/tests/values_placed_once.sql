@@ -6,7 +6,9 @@
     are equal: a chance of 2^-64). Returns the customers and metrics that differ: one
     grouping pass over each table, where a grain test of `placed` needs a hash table
     of every row (74 s at 100M events, against 23 s for the counts alone).
-    int_segment_usage_events' test assert_usage_events_counted_once calls it. -#}
+    int_segment_usage_events' test assert_usage_events_counted_once calls it. Needs a
+    numeric key_hash(): DuckDB's hash() and Spark's xxhash64() (the md5 text of other
+    adapters does not cast to a number). -#}
 {% macro values_placed_once(metric_values, placed) -%}
 {%- set key_hash_total = 'sum(cast(' ~ key_hash(['event_source', 'event_id']) ~ ' as decimal(38, 0)))' -%}
 with value_totals as (

@@ -24,18 +24,18 @@
     as-of time takes requests away). The first build or a full refresh reads every
     day. -#}
 
+{#- the requests counted: one filter for the model and its changed-day comparison -#}
+{%- set is_counted_request -%}
+    event_type = {{ growth_setting('request_event_type', dbt.type_string()) }}
+        and event_at <= {{ as_of() }}
+{%- endset %}
+
 with events as (
     select * from {{ ref('int_usage_events') }}
-    where event_type = {{ growth_setting('request_event_type', dbt.type_string()) }}
-        and event_at <= {{ as_of() }}
+    where {{ is_counted_request }}
     {% if is_incremental() -%}
     {%- set requests -%}
-        (
-            select events.event_at
-            from {{ ref('int_usage_events') }} as events
-            where events.event_type = {{ growth_setting('request_event_type', dbt.type_string()) }}
-                and events.event_at <= {{ as_of() }}
-        )
+        (select event_at from {{ ref('int_usage_events') }} where {{ is_counted_request }})
     {%- endset %}
         and {{ changed_day_filter('event_at', requests, 'event_at', 'request_date', 'request_count', also_days=[as_of_day()]) }}
     {%- endif %}
