@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from browser import CHROMIUM_ARGS, chromium_path, free_port, wait_for_url
+from browser import CHROMIUM_ARGS, chromium_path, serve
 from streamlit.testing.v1 import AppTest
 from test_publish import published_sample
 
@@ -153,10 +153,8 @@ def test_the_mrr_waterfall_steps_add_up():
 
 @pytest.fixture
 def dashboard_server(published: Path, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path / "streamlit.log").open("w")
-    server = subprocess.Popen(
-        [
+    with serve(
+        lambda port: [
             str(Path(sys.executable).parent / "streamlit"),
             "run",
             str(DASHBOARD / "app.py"),
@@ -170,18 +168,19 @@ def dashboard_server(published: Path, tmp_path: Path) -> Iterator[str]:
             "--published",
             str(published),
         ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        health="/_stcore/health",
+        marker="ok",
+        log_path=tmp_path / "streamlit.log",
+        stop=_terminate,
+        what="streamlit",
         env={**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_url(f"{url}/_stcore/health", server, what="streamlit")
+    ) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+
+
+def _terminate(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=30)
 
 
 def test_the_dashboard_renders_in_headless_chromium(

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from browser import CHROMIUM_ARGS, chromium_path, free_port, wait_for_url
+from browser import CHROMIUM_ARGS, chromium_path, serve
 from landing_builder import basic_landing, write_jsonl
 from two_day_usage import DAILY_SQL, DAY_1, DAY_2, EXPECTED_DAILY
 
@@ -103,23 +103,19 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UI]:
             check=True,
             capture_output=True,
         )
-    port = free_port()
-    log = (root / "dagster_dev.log").open("w")
-    server = subprocess.Popen(
-        [dagster, "dev", "-m", LOCATION, "-h", "127.0.0.1", "-p", str(port)],
+    with serve(
+        lambda port: [dagster, "dev", "-m", LOCATION, "-h", "127.0.0.1", "-p", str(port)],
+        health="/server_info",
+        marker="dagster_webserver_version",
+        log_path=root / "dagster_dev.log",
+        stop=_stop,
+        what="dagster dev",
+        timeout=300,
         cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
         env=env,
         start_new_session=True,  # one process group to stop at the end
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_url(f"{url}/server_info", server, timeout=300, what="dagster dev")
+    ) as url:
         yield UI(url, warehouse)
-    finally:
-        _stop(server)
-        log.close()
 
 
 def test_the_ui_shows_jobs_schedules_sensor_and_checks(dagster_ui: UI, tmp_path: Path):
