@@ -19,7 +19,7 @@ from orchestration.cli import main
 from orchestration.lib import bench as bench_module
 from orchestration.lib.bench import TARGETS
 from orchestration.lib.bench_baselines import usage_glob
-from orchestration.lib.bench_landing import write_bench_landing
+from orchestration.lib.bench_landing import MANIFEST, reusable_landing, write_bench_landing
 
 EVENTS, DAYS = 20_000, 3
 
@@ -51,6 +51,29 @@ def test_landing_is_parquet_with_duplicates_across_midnight(tmp_path: Path) -> N
         files[0].read_bytes()
         == sorted(again.landing.glob("usage_events/**/*.parquet"))[0].read_bytes()
     )
+
+
+def test_a_moved_landing_is_reused_from_its_new_place(tmp_path: Path) -> None:
+    written = write_bench_landing(tmp_path / "old", 2_000, 2, customers=30, seed=7)
+    manifest = (tmp_path / "old" / MANIFEST).read_text(encoding="utf-8")
+    assert str(tmp_path) not in manifest  # no absolute path to go stale
+    (tmp_path / "old").rename(tmp_path / "new")
+    found = reusable_landing(tmp_path / "new", 2_000, 2, customers=30, seed=7)
+    assert found is not None
+    assert (found.root, found.landing, found.next_day) == (
+        tmp_path / "new",
+        tmp_path / "new" / "landing",
+        tmp_path / "new" / "next_day",
+    )
+    assert found.to_json() | {"root": "", "landing": "", "next_day": ""} == written.to_json() | {
+        "root": "",
+        "landing": "",
+        "next_day": "",
+    }
+    # other parameters, or a next day already moved in, are not reused
+    assert reusable_landing(tmp_path / "new", 2_000, 3, customers=30, seed=7) is None
+    shutil.rmtree(found.next_day)
+    assert reusable_landing(tmp_path / "new", 2_000, 2, customers=30, seed=7) is None
 
 
 def test_calibration_hits_the_requested_volume(tmp_path: Path) -> None:

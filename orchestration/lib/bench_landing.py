@@ -69,12 +69,21 @@ class BenchLanding:
             document[key] = str(document[key])
         return document
 
+    def to_manifest(self) -> dict:
+        """The manifest beside the landing: its folders relative to it, so that the bench
+        directory can move (another clone, another disk) and still be reused."""
+        document = self.to_json()
+        del document["root"]
+        for key in ("landing", "next_day"):
+            document[key] = getattr(self, key).relative_to(self.root).as_posix()
+        return document
+
     @classmethod
-    def from_json(cls, document: dict) -> BenchLanding:
-        fields = dict(document)
-        for key in ("root", "landing", "next_day"):
-            fields[key] = Path(fields[key])
-        return cls(**fields)
+    def from_manifest(cls, root: Path, document: dict) -> BenchLanding:
+        fields = {key: value for key, value in document.items() if key != "root"}
+        for key in ("landing", "next_day"):
+            fields[key] = Path(root) / fields[key]
+        return cls(root=Path(root), **fields)
 
 
 def _months_for(days: int) -> int:
@@ -202,7 +211,9 @@ def write_bench_landing(
         as_of=iso_utc(plan.range.start + days * DAY + HOUR),
         reference_rows=reference,
     )
-    (root / MANIFEST).write_text(json.dumps(result.to_json(), indent=1) + "\n", encoding="utf-8")
+    (root / MANIFEST).write_text(
+        json.dumps(result.to_manifest(), indent=1) + "\n", encoding="utf-8"
+    )
     return result
 
 
@@ -214,7 +225,7 @@ def reusable_landing(
     manifest = Path(root) / MANIFEST
     if not manifest.exists():
         return None
-    found = BenchLanding.from_json(json.loads(manifest.read_text(encoding="utf-8")))
+    found = BenchLanding.from_manifest(root, json.loads(manifest.read_text(encoding="utf-8")))
     same = (found.events_requested, found.days, found.customers, found.seed) == (
         events,
         days,
