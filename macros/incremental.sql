@@ -94,19 +94,21 @@
     aggregates; not a CTE the model also reads, which DuckDB would then materialize
     with every column, JSON values included) number
     differently from the model's stored count for that day (sum of
-    `stored_count_column` over `{{ this }}`, per `stored_day_expression`). The usage
+    `stored_count_column` over `{{ this }}`, per `stored_day_expression`). With
+    `current_count_column`, `current_relation` holds counts already (one row per day,
+    or several to add: metric_value_day_counts()) and their sum is compared. The usage
     models aggregate accepted events, and accepted events are only ever added (a
     duplicate is never accepted, an accepted event stays accepted): a day whose events
     changed has more of them, so comparing counts finds exactly the changed days
     without storing any state. A change of the seeds the model reads (metric catalog,
     tolerances) does not change counts: it needs `--full-refresh`, as any change of an
     incremental model's logic does in dbt (docs/decisions.md, Performance). -#}
-{% macro changed_days(current_relation, current_time_column, stored_day_expression, stored_count_column) -%}
+{% macro changed_days(current_relation, current_time_column, stored_day_expression, stored_count_column, current_count_column=none) -%}
     select current_days.usage_date
     from (
         select
             cast({{ dbt.date_trunc('day', current_time_column) }} as date) as usage_date,
-            count(*) as row_count
+            {{ 'sum(' ~ current_count_column ~ ')' if current_count_column else 'count(*)' }} as row_count
         from {{ current_relation }}
         group by cast({{ dbt.date_trunc('day', current_time_column) }} as date)
     ) as current_days
@@ -125,8 +127,8 @@
 
 {#- The changed days (changed_days()) as ISO date strings, read when the model compiles;
     empty at parse time. -#}
-{% macro changed_day_list(current_relation, current_time_column, stored_day_expression, stored_count_column) -%}
-    {{ return(query_day_list(changed_days(current_relation, current_time_column, stored_day_expression, stored_count_column))) }}
+{% macro changed_day_list(current_relation, current_time_column, stored_day_expression, stored_count_column, current_count_column=none) -%}
+    {{ return(query_day_list(changed_days(current_relation, current_time_column, stored_day_expression, stored_count_column, current_count_column))) }}
 {%- endmacro %}
 
 
@@ -174,16 +176,16 @@
     every run). In a run the days are read when the model compiles and written as
     literals (time_in_days()). In a dbt unit test (`this` is a fixture) the
     changed_days() subquery itself is used. -#}
-{% macro changed_day_filter(time_column, current_relation, current_time_column, stored_day_expression, stored_count_column, also_days=[]) -%}
+{% macro changed_day_filter(time_column, current_relation, current_time_column, stored_day_expression, stored_count_column, also_days=[], current_count_column=none) -%}
     {%- if model.resource_type == 'unit_test' -%}
         cast({{ dbt.date_trunc('day', time_column) }} as date) in (
-            {{ changed_days(current_relation, current_time_column, stored_day_expression, stored_count_column) }}
+            {{ changed_days(current_relation, current_time_column, stored_day_expression, stored_count_column, current_count_column) }}
             {%- for day in also_days %}
             union all select cast('{{ day }}' as date)
             {%- endfor %}
         )
     {%- else -%}
-        {%- set days = changed_day_list(current_relation, current_time_column, stored_day_expression, stored_count_column) -%}
+        {%- set days = changed_day_list(current_relation, current_time_column, stored_day_expression, stored_count_column, current_count_column) -%}
         {{ time_in_days(time_column, (days + also_days) | unique | sort | list) }}
     {%- endif -%}
 {%- endmacro %}

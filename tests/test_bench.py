@@ -129,6 +129,47 @@ def test_floor_pandas_and_pipeline_agree(bench: tuple[dict, str]) -> None:
     )
 
 
+def test_metric_value_day_counts_equal_the_view_on_the_bench_warehouse(
+    bench: tuple[dict, str], tmp_path: Path
+) -> None:
+    """The changed-day searches count int_usage_metric_values on the events
+    (metric_value_day_counts(): a day's events of each type times the type's catalog
+    metrics). On the bench warehouse (three event types, api.request giving three
+    metrics) the counts equal the view's rows on every day."""
+    from test_dbt_unit_tests import _show
+
+    warehouse = Path(bench[1]) / f"run_{EVENTS}_{DAYS}d" / "warehouse" / "usage_billing.duckdb"
+    shown = _show(
+        """
+        with counted as ({{ metric_value_day_counts() }}),
+        viewed as (
+            select cast(event_at as date) as usage_date, count(*) as row_count
+            from {{ ref('int_usage_metric_values') }}
+            group by cast(event_at as date)
+        ),
+        events as (select count(*) as event_count from {{ ref('int_usage_events') }})
+        select
+            (select sum(row_count) from counted) as counted_rows,
+            (select sum(row_count) from viewed) as view_rows,
+            (select event_count from events) as event_count,
+            (select count(*) from counted) as counted_days,
+            (
+                select count(*) from counted
+                full outer join viewed on counted.usage_date = viewed.usage_date
+                where counted.row_count is distinct from viewed.row_count
+            ) as differing_days
+        """,
+        warehouse,
+        tmp_path,
+    )
+    [row] = shown
+    assert row["differing_days"] == 0
+    assert row["counted_days"] == DAYS + 1  # the one more day too
+    assert row["counted_rows"] == row["view_rows"]
+    # api.request events count three times: the weights matter
+    assert row["event_count"] < row["counted_rows"] < 3 * row["event_count"]
+
+
 def test_a_disk_too_small_for_the_warehouse_stops_the_bench_first(
     tmp_path: Path, monkeypatch
 ) -> None:

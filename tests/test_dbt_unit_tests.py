@@ -100,14 +100,23 @@ def test_segment_usage_stale_days_finds_changed_counts_and_segments(tmp_path):
            as t(segment_id, billing_period_id, subscription_id, customer_id, segment_start,
                 usage_segment_end)"""
     )
+    # the metric values are counted on the events (metric_value_day_counts()): one
+    # catalog metric for t1, none for t2 (its event on 01-05 gives no metric value)
+    con.execute("create schema seeds")
     con.execute(
-        """create table intermediate.int_usage_metric_values as select * from (values
+        """create table seeds.metric_catalog as select * from (values ('m1', 't1'))
+           as t(metric_code, event_type)"""
+    )
+    con.execute(
+        """create table intermediate.int_usage_events as select *, 't1' as event_type
+           from (values
            (timestamp '2026-01-05 01:00'), (timestamp '2026-01-05 02:00'),
            (timestamp '2026-01-06 01:00'), (timestamp '2026-01-06 02:00'),
            (timestamp '2026-01-07 01:00'), (timestamp '2026-01-08 01:00'),
            (timestamp '2026-01-09 01:00'), (timestamp '2026-01-09 02:00'),
            (timestamp '2026-01-10 01:00'), (timestamp '2026-01-12 01:00'),
-           (timestamp '2026-01-13 01:00')) as t(event_at)"""
+           (timestamp '2026-01-13 01:00')) as t(event_at)
+           union all select timestamp '2026-01-05 03:00', 't2'"""
     )
     con.execute(
         """create table main.stored as select * from (values
@@ -163,7 +172,11 @@ def test_values_placed_once_finds_doubles_even_with_a_value_missing(tmp_path):
             [(event_id, customer) for customer, event_id in rows],
         )
     con.close()
-    rows = _show("{{ values_placed_once('main.vals', 'main.placed') }}", warehouse, tmp_path)
+    rows = _show(
+        "{{ values_placed_once(key_hash_totals('main.vals', 'metric_code', 'value'), 'main.placed') }}",
+        warehouse,
+        tmp_path,
+    )
     assert sorted(
         (row["customer_id"], row["value_count"], row["placed_count"]) for row in rows
     ) == [

@@ -16,12 +16,7 @@
     filters events on their day before extracting JSON values. -#}
 {% macro segment_usage_stale_days(relation) -%}
     with current_days as (
-        select
-            cast({{ dbt.date_trunc('day', 'metric_values.event_at') }} as date) as usage_date,
-            count(*) as row_count
-        from {{ ref('int_usage_metric_values') }} as metric_values
-        where metric_values.event_at <= {{ as_of() }}
-        group by cast({{ dbt.date_trunc('day', 'metric_values.event_at') }} as date)
+        {{ metric_value_day_counts(event_filter='events.event_at <= ' ~ as_of()) }}
     ),
 
     -- the segment's attributes as placed are grouping keys, not min and max aggregates:

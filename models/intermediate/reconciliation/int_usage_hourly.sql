@@ -1,3 +1,6 @@
+-- the changed-day search counts metric values on the events: metric_value_day_counts()
+-- depends_on: {{ ref('int_usage_events') }}
+-- depends_on: {{ ref('metric_catalog') }}
 {{
     config(
         materialized='incremental',
@@ -14,24 +17,22 @@
     reconciled). The hour's quantity is the hour's summed raw value divided once by
     the unit divisor, truncated at 9 decimals (exact; no floating point).
     Incremental: a run recomputes the hours of the days whose reconciled events
-    changed since the last build (changed_days(): their count differs from the stored
-    event_count) and replaces those hours; the first build or a full refresh computes
-    every hour. -#}
+    changed since the last build (changed_days(): their count, metric_value_day_counts()
+    of the reconciled count and sum metrics, differs from the stored event_count) and
+    replaces those hours; the first build or a full refresh computes every hour. -#}
 
 with metric_values as (
     select * from {{ ref('int_usage_metric_values') }}
     {% if is_incremental() -%}
-    {%- set reconciled_events -%}
-        (
-            select metric_values.event_at
-            from {{ ref('int_usage_metric_values') }} as metric_values
-            inner join {{ ref('reconciliation_tolerances') }} as tolerances
-                on metric_values.metric_code = tolerances.metric_code
+    {%- set reconciled_metric -%}
+        metric_catalog.aggregation in ('count', 'sum')
+        and metric_catalog.metric_code in (
+            select tolerances.metric_code
+            from {{ ref('reconciliation_tolerances') }} as tolerances
             where tolerances.is_reconciled
-                and metric_values.aggregation in ('count', 'sum')
         )
     {%- endset %}
-    where {{ changed_day_filter('event_at', reconciled_events, 'event_at', 'cast(window_start_at as date)', 'event_count') }}
+    where {{ changed_day_filter('event_at', '(' ~ metric_value_day_counts(metric_filter=reconciled_metric) ~ ')', 'usage_date', 'cast(window_start_at as date)', 'event_count', current_count_column='row_count') }}
     {%- endif %}
 ),
 

@@ -1,3 +1,6 @@
+-- the stale-day search counts metric values on the events: metric_value_day_counts()
+-- depends_on: {{ ref('int_usage_events') }}
+-- depends_on: {{ ref('metric_catalog') }}
 {{
     config(
         materialized='incremental',

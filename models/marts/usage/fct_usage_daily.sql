@@ -1,3 +1,6 @@
+-- the changed-day search counts metric values on the events: metric_value_day_counts()
+-- depends_on: {{ ref('int_usage_events') }}
+-- depends_on: {{ ref('metric_catalog') }}
 {{
     config(
         materialized='incremental',
@@ -13,10 +16,10 @@
     run rebuilds only the days of its window (in_partition_window reads the window at
     run time) and replaces those days' rows (delete+insert on usage_date); an
     unpartitioned run rebuilds the days whose accepted events changed since the last
-    build (changed_days(): their count differs from the stored event_count), every day
-    on the first build or a full refresh. Events come deduplicated against all history
-    (int_usage_events_deduplicated), so a duplicate landing on a later day, file or run
-    counts once whichever day is rebuilt. -#}
+    build (changed_days(): their count, metric_value_day_counts(), differs from the
+    stored event_count), every day on the first build or a full refresh. Events come
+    deduplicated against all history (int_usage_events_deduplicated), so a duplicate
+    landing on a later day, file or run counts once whichever day is rebuilt. -#}
 
 {%- set rebuild_changed_days = is_incremental() and partition_window() is none %}
 
@@ -24,7 +27,7 @@ with metric_values as (
     select * from {{ ref('int_usage_metric_values') }}
     where {{ in_partition_window('event_at') }}
     {%- if rebuild_changed_days %}
-        and {{ changed_day_filter('event_at', ref('int_usage_metric_values'), 'event_at', 'usage_date', 'event_count') }}
+        and {{ changed_day_filter('event_at', '(' ~ metric_value_day_counts() ~ ')', 'usage_date', 'usage_date', 'event_count', current_count_column='row_count') }}
     {%- endif %}
 ),
 
